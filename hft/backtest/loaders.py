@@ -1,0 +1,515 @@
+"""Load quotes and trades from CSV (and .csv.gz), NPZ and Parquet as chunks of core records.
+
+Every source is an iterator of numpy arrays in the core record dtypes (`QUOTE_DTYPE`,
+`TRADE_DTYPE`, 64 bytes a row), read a chunk at a time so memory stays flat however large the
+file. Prices and sizes become fixed-point int64 at the instrument's precisions; a value with
+more decimals than the precision is an error, never rounded.
+
+Bad rows (unparseable, NaN, non-positive price, negative size, crossed quote, timestamp before
+the previous row) raise `DataError` naming the file and line by default; `on_error="skip"`
+drops them and counts each reason in `source.skipped`.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import zipfile
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Literal
+
+import msgspec
+import numpy as np
+
+from hft.backtest.timestamps import TimestampError, parse_timestamps, sniff_format
+from hft.core.encoding import ENCODING_VERSION, QUOTE_DTYPE, RECORD_QUOTE, RECORD_TRADE, TRADE_DTYPE
+
+OnError = Literal["raise", "skip"]
+DEFAULT_CHUNK_ROWS = 65_536
+
+SIDE_NONE, SIDE_BUY, SIDE_SELL = 0, 1, 2
+
+
+class DataError(ValueError):
+    """A data row is bad: the message names the file, the line and what is wrong."""
+
+
+class CsvLayout(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Where each field is in a CSV file: column names (with a header) or 0-based indexes.
+
+    Roles for quotes: ts_event, bid, ask, bid_size, ask_size. For trades: ts_event, price,
+    size, trade_id, and either aggressor_side (buy/sell/b/s) or buyer_maker (True = the
+    aggressor sold). Missing optional roles take defaults (sizes: `default_size`).
+    """
+
+    kind: Literal["quotes", "trades"]
+    columns: dict[str, str | int]
+    header: bool = True
+    timestamp_format: str = "auto"
+    delimiter: str = ","
+
+
+PRESETS: dict[str, CsvLayout] = {
+    # TrueFX ticks: timestamp,bid,ask with ISO times in UTC
+    "truefx": CsvLayout(kind="quotes", columns={"ts_event": "timestamp", "bid": "bid", "ask": "ask"}),
+    # HistData ASCII ticks: no header; 'YYYYMMDD HHMMSSfff' EST (UTC-5, no DST),bid,ask,volume
+    "histdata": CsvLayout(kind="quotes", header=False, timestamp_format="histdata",
+                          columns={"ts_event": 0, "bid": 1, "ask": 2}),
+    # Binance trades: timestamp,trade_id,price,quantity,buyer_maker
+    "binance_trades": CsvLayout(kind="trades", columns={
+        "ts_event": "timestamp", "trade_id": "trade_id", "price": "price", "size": "quantity",
+        "buyer_maker": "buyer_maker"}),
+    # the columns this project writes: a header with the record's own names
+    "quotes": CsvLayout(kind="quotes", columns={
+        "ts_event": "ts_event", "bid": "bid_price", "ask": "ask_price",
+        "bid_size": "bid_size", "ask_size": "ask_size"}),
+    "trades": CsvLayout(kind="trades", columns={
+        "ts_event": "ts_event", "price": "price", "size": "size",
+        "aggressor_side": "aggressor_side", "trade_id": "trade_id"}),
+}
+
+_ALIASES = {
+    "ts_event": ("ts_event", "timestamp", "ts", "time", "datetime", "date", "transact_time"),
+    "bid": ("bid_price", "bid", "bid_px", "best_bid"),
+    "ask": ("ask_price", "ask", "ask_px", "best_ask"),
+    "bid_size": ("bid_size", "bid_qty", "bid_amount", "bid_volume"),
+    "ask_size": ("ask_size", "ask_qty", "ask_amount", "ask_volume"),
+    "price": ("price", "px", "last", "trade_price"),
+    "size": ("size", "quantity", "qty", "amount", "volume"),
+    "trade_id": ("trade_id", "id", "tid"),
+    "buyer_maker": ("buyer_maker", "is_buyer_maker"),
+    "aggressor_side": ("aggressor_side", "side", "aggressor"),
+}
+_REQUIRED = {"quotes": ("ts_event", "bid", "ask"), "trades": ("ts_event", "price", "size")}
+_OPTIONAL = {"quotes": ("bid_size", "ask_size"),
+             "trades": ("trade_id", "buyer_maker", "aggressor_side")}
+
+
+def _open_text(path: Path) -> io.TextIOBase:
+    if path.suffix == ".gz":
+        return io.TextIOWrapper(gzip.open(path, "rb"), newline="")
+    return open(path, newline="")
+
+
+def detect_layout(path: str | Path, kind: Literal["quotes", "trades"]) -> CsvLayout:
+    """Guess the layout of a CSV file from its first line: named columns, or positional."""
+    path = Path(path)
+    with _open_text(path) as f:
+        first = next(csv.reader(f), None)
+    if not first:
+        raise DataError(f"{path}: file is empty")
+    names = [c.strip().lower() for c in first]
+    try:
+        sniff = sniff_format(first[0])
+        parse_timestamps([first[0]], sniff)
+        has_header = False
+    except ValueError:
+        has_header = True
+    if not has_header:
+        if kind == "quotes":
+            return CsvLayout(kind="quotes", header=False, columns={"ts_event": 0, "bid": 1, "ask": 2})
+        return CsvLayout(kind="trades", header=False, columns={"ts_event": 0, "price": 1, "size": 2})
+    columns: dict[str, str | int] = {}
+    for role in _REQUIRED[kind] + _OPTIONAL[kind]:
+        for alias in _ALIASES[role]:
+            if alias in names:
+                columns[role] = first[names.index(alias)].strip()
+                break
+    missing = [r for r in _REQUIRED[kind] if r not in columns]
+    if missing:
+        raise DataError(f"{path}: cannot tell which column is {', '.join(missing)} among "
+                        f"{first}; give a layout with columns={{role: name}}")
+    return CsvLayout(kind=kind, columns=columns)
+
+
+def _to_raw(cells: list[str], precision: int, what: str) -> tuple[np.ndarray, np.ndarray]:
+    """Return (raw int64, bad mask) for decimal text at `precision`; bad = unparseable/NaN/
+    more decimals than the precision allows."""
+    try:
+        values = np.array(cells, dtype=np.float64)
+        bad = np.zeros(len(cells), dtype=bool)
+    except ValueError:
+        values = np.empty(len(cells), dtype=np.float64)
+        bad = np.zeros(len(cells), dtype=bool)
+        for i, c in enumerate(cells):
+            try:
+                values[i] = float(c)
+            except ValueError:
+                values[i] = np.nan
+                bad[i] = True
+    scaled = values * (10.0 ** precision)
+    raw = np.rint(scaled)
+    # float64 holds 15-16 significant digits: a value written with <= precision decimals
+    # lands within 1e-3 of a tick after scaling; anything further has more decimals
+    with np.errstate(invalid="ignore"):
+        bad |= ~np.isfinite(scaled) | (np.abs(scaled - raw) > 1e-3) | (np.abs(raw) > 2.0**62)
+    raw[bad] = 0
+    return raw.astype(np.int64), bad
+
+
+class _Checker:
+    """Collect bad rows of a chunk by reason, then raise or drop them."""
+
+    def __init__(self, path: Path, on_error: OnError, skipped: Counter) -> None:
+        self.path, self.on_error, self.skipped = path, on_error, skipped
+
+    def apply(self, lines: np.ndarray, checks: list[tuple[str, np.ndarray]]) -> np.ndarray:
+        keep = np.ones(len(lines), dtype=bool)
+        first_bad: tuple[int, str] | None = None
+        for reason, mask in checks:
+            mask = mask & keep
+            if mask.any():
+                i = int(np.argmax(mask))
+                if first_bad is None or lines[i] < first_bad[0]:
+                    first_bad = (int(lines[i]), reason)
+                self.skipped[reason] += int(mask.sum())
+                keep &= ~mask
+        if first_bad is not None and self.on_error == "raise":
+            raise DataError(f"{self.path}: line {first_bad[0]}: {first_bad[1]}")
+        return keep
+
+
+class CsvSource:
+    """Iterate a quotes or trades CSV file as chunks of core records.
+
+    Parameters
+    ----------
+    path: CSV or CSV.gz file.
+    instrument_id: numeric instrument id written into each record.
+    price_precision, size_precision: the instrument's precisions.
+    layout: a preset name (see PRESETS), a CsvLayout, or "auto" to read the header.
+    kind: "quotes" or "trades" (used with layout="auto").
+    on_error: "raise" (default) or "skip" (count in `skipped`, see `report()`).
+    default_size: size used when the file has no size column (quotes), as text.
+    """
+
+    def __init__(self, path: str | Path, *, instrument_id: int, price_precision: int,
+                 size_precision: int, kind: Literal["quotes", "trades"] = "quotes",
+                 layout: str | CsvLayout = "auto", on_error: OnError = "raise",
+                 default_size: str = "1", chunk_rows: int = DEFAULT_CHUNK_ROWS) -> None:
+        self.path = Path(path)
+        if not self.path.exists():
+            raise FileNotFoundError(f"data file not found: {self.path}")
+        if on_error not in ("raise", "skip"):
+            raise ValueError(f"on_error must be 'raise' or 'skip', got {on_error!r}")
+        if isinstance(layout, str):
+            if layout == "auto":
+                layout = detect_layout(self.path, kind)
+            elif layout in PRESETS:
+                layout = PRESETS[layout]
+            else:
+                raise ValueError(f"layout {layout!r} unknown, expected 'auto' or one of {sorted(PRESETS)}")
+        self.layout = layout
+        self.kind = layout.kind
+        self.instrument_id = instrument_id
+        self.price_precision = price_precision
+        self.size_precision = size_precision
+        self.default_size_raw = int(_to_raw([default_size], size_precision, "size")[0][0])
+        self.on_error = on_error
+        self.chunk_rows = chunk_rows
+        self.skipped: Counter[str] = Counter()
+        self.rows_read = 0
+        self.rows_kept = 0
+        self._last_ts = np.iinfo(np.int64).min
+
+    def report(self) -> dict:
+        """Return counts of rows read, kept and skipped (by reason)."""
+        return {"file": str(self.path), "rows_read": self.rows_read, "rows_kept": self.rows_kept,
+                "skipped": dict(self.skipped)}
+
+    def _column_indexes(self, header: list[str] | None) -> dict[str, int]:
+        out = {}
+        for role, col in self.layout.columns.items():
+            if isinstance(col, int):
+                out[role] = col
+            else:
+                if header is None:
+                    raise DataError(f"{self.path}: layout names column {col!r} but the file has no header")
+                names = [h.strip() for h in header]
+                if col not in names:
+                    raise DataError(f"{self.path}: column {col!r} (for {role}) not in header {names}")
+                out[role] = names.index(col)
+        missing = [r for r in _REQUIRED[self.kind] if r not in out]
+        if missing:
+            raise DataError(f"{self.path}: layout has no column for {', '.join(missing)}")
+        return out
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        checker = _Checker(self.path, self.on_error, self.skipped)
+        with _open_text(self.path) as f:
+            reader = csv.reader(f, delimiter=self.layout.delimiter)
+            header = next(reader, None) if self.layout.header else None
+            cols = self._column_indexes(header)
+            ts_fmt = self.layout.timestamp_format
+            line = 2 if self.layout.header else 1
+            width = max(cols.values()) + 1
+            while True:
+                rows = []
+                for row in reader:
+                    rows.append(row)
+                    if len(rows) == self.chunk_rows:
+                        break
+                if not rows:
+                    return
+                lines = np.arange(line, line + len(rows), dtype=np.int64)
+                line += len(rows)
+                short = np.array([len(r) < width for r in rows])
+                if short.any():
+                    rows = [r if len(r) >= width else [""] * width for r in rows]
+                if ts_fmt == "auto":
+                    ts_fmt = sniff_format(rows[0][cols["ts_event"]])
+                arr = self._convert(rows, cols, ts_fmt, lines, short, checker)
+                self.rows_read += len(rows)
+                self.rows_kept += len(arr)
+                if len(arr):
+                    yield arr
+
+    def _timestamps(self, cells: list[str], fmt: str) -> tuple[np.ndarray, np.ndarray]:
+        try:
+            return parse_timestamps(cells, fmt), np.zeros(len(cells), dtype=bool)
+        except TimestampError:
+            ts = np.zeros(len(cells), dtype=np.int64)
+            bad = np.zeros(len(cells), dtype=bool)
+            for i, c in enumerate(cells):
+                try:
+                    ts[i] = parse_timestamps([c], fmt)[0]
+                except TimestampError:
+                    bad[i] = True
+            return ts, bad
+
+    def _ordered(self, ts: np.ndarray, valid: np.ndarray) -> np.ndarray:
+        """Mask of rows whose timestamp is before an earlier valid row's (carried across chunks)."""
+        floor = np.where(valid, ts, np.iinfo(np.int64).min)
+        running = np.maximum.accumulate(np.concatenate(([self._last_ts], floor)))
+        prev_max = running[:-1]
+        unsorted = valid & (ts < prev_max)
+        kept = valid & ~unsorted
+        if kept.any():
+            self._last_ts = max(self._last_ts, int(ts[kept].max()))
+        return unsorted
+
+    def _convert(self, rows, cols, ts_fmt, lines, short, checker) -> np.ndarray:
+        col = lambda role: [r[cols[role]] for r in rows]  # noqa: E731
+        ts, bad_ts = self._timestamps(col("ts_event"), ts_fmt)
+        pp, sp = self.price_precision, self.size_precision
+        n = len(rows)
+        if self.kind == "quotes":
+            bid, bad_bid = _to_raw(col("bid"), pp, "bid")
+            ask, bad_ask = _to_raw(col("ask"), pp, "ask")
+            if "bid_size" in cols:
+                bsz, bad_bsz = _to_raw(col("bid_size"), sp, "bid_size")
+            else:
+                bsz, bad_bsz = np.full(n, self.default_size_raw), np.zeros(n, dtype=bool)
+            if "ask_size" in cols:
+                asz, bad_asz = _to_raw(col("ask_size"), sp, "ask_size")
+            else:
+                asz, bad_asz = np.full(n, self.default_size_raw), np.zeros(n, dtype=bool)
+            checks = [
+                ("row has too few columns", short),
+                ("bad timestamp", bad_ts),
+                ("bad bid price (not a number, NaN, or more decimals than the precision)", bad_bid),
+                ("bad ask price (not a number, NaN, or more decimals than the precision)", bad_ask),
+                ("bad bid size", bad_bsz), ("bad ask size", bad_asz),
+                ("non-positive bid price", bid <= 0), ("non-positive ask price", ask <= 0),
+                ("negative bid size", bsz < 0), ("negative ask size", asz < 0),
+                ("crossed quote (bid > ask)", bid > ask),
+            ]
+            valid = np.ones(n, dtype=bool)
+            for _, m in checks:
+                valid &= ~m
+            checks.append(("timestamp before the previous row's", self._ordered(ts, valid)))
+            keep = checker.apply(lines, checks)
+            out = np.zeros(int(keep.sum()), dtype=QUOTE_DTYPE)
+            out["record_type"] = RECORD_QUOTE
+            out["bid_price"], out["ask_price"] = bid[keep], ask[keep]
+            out["bid_size"], out["ask_size"] = bsz[keep], asz[keep]
+        else:
+            price, bad_px = _to_raw(col("price"), pp, "price")
+            size, bad_sz = _to_raw(col("size"), sp, "size")
+            side = np.zeros(n, dtype=np.uint8)
+            bad_side = np.zeros(n, dtype=bool)
+            if "buyer_maker" in cols:
+                text = np.char.lower(np.array(col("buyer_maker"), dtype=str))
+                side[np.isin(text, ("true", "1", "t"))] = SIDE_SELL
+                side[np.isin(text, ("false", "0", "f"))] = SIDE_BUY
+                bad_side = side == SIDE_NONE
+            elif "aggressor_side" in cols:
+                text = np.char.lower(np.array(col("aggressor_side"), dtype=str))
+                side[np.isin(text, ("buy", "b", "buyer", "1"))] = SIDE_BUY
+                side[np.isin(text, ("sell", "s", "seller", "2"))] = SIDE_SELL
+                bad_side = ~np.isin(text, ("buy", "b", "buyer", "1", "sell", "s", "seller", "2",
+                                           "", "none", "0"))
+            if "trade_id" in cols:
+                try:
+                    tid = np.array(col("trade_id"), dtype=np.uint64)
+                    bad_tid = np.zeros(n, dtype=bool)
+                except (ValueError, OverflowError):
+                    tid = np.zeros(n, dtype=np.uint64)
+                    bad_tid = np.zeros(n, dtype=bool)
+                    for i, c in enumerate(col("trade_id")):
+                        try:
+                            tid[i] = int(c)
+                        except (ValueError, OverflowError):
+                            bad_tid[i] = True
+            else:
+                tid, bad_tid = lines.astype(np.uint64), np.zeros(n, dtype=bool)
+            checks = [
+                ("row has too few columns", short),
+                ("bad timestamp", bad_ts),
+                ("bad price (not a number, NaN, or more decimals than the precision)", bad_px),
+                ("bad size (not a number, NaN, or more decimals than the precision)", bad_sz),
+                ("bad aggressor side", bad_side), ("bad trade id", bad_tid),
+                ("non-positive price", price <= 0), ("non-positive size", size <= 0),
+            ]
+            valid = np.ones(n, dtype=bool)
+            for _, m in checks:
+                valid &= ~m
+            checks.append(("timestamp before the previous row's", self._ordered(ts, valid)))
+            keep = checker.apply(lines, checks)
+            out = np.zeros(int(keep.sum()), dtype=TRADE_DTYPE)
+            out["record_type"] = RECORD_TRADE
+            out["price"], out["size"] = price[keep], size[keep]
+            out["aggressor_side"] = side[keep]
+            out["trade_id"] = tid[keep]
+        out["version"] = ENCODING_VERSION
+        out["price_precision"], out["size_precision"] = pp, sp
+        out["instrument_id"] = self.instrument_id
+        out["ts_event"] = ts[keep]
+        out["ts_init"] = ts[keep]
+        out["sequence"] = lines[keep]
+        return out
+
+
+class NpzSource:
+    """Iterate one structured array of an .npz (or .npy) file in chunks, without loading it all.
+
+    The array must have the core QUOTE_DTYPE or TRADE_DTYPE layout. An uncompressed .npz
+    (np.savez) streams from disk; a compressed one streams through zlib.
+    """
+
+    def __init__(self, path: str | Path, key: str | None = None,
+                 chunk_rows: int = DEFAULT_CHUNK_ROWS, instrument_id: int | None = None) -> None:
+        self.path = Path(path)
+        if not self.path.exists():
+            raise FileNotFoundError(f"data file not found: {self.path}")
+        self.key = key
+        self.chunk_rows = chunk_rows
+        self.instrument_id = instrument_id
+        self.rows_read = 0
+        self.skipped: Counter[str] = Counter()
+
+    def report(self) -> dict:
+        """Return counts of rows read."""
+        return {"file": str(self.path), "rows_read": self.rows_read, "rows_kept": self.rows_read,
+                "skipped": {}}
+
+    def _open_member(self):
+        if self.path.suffix == ".npy":
+            return open(self.path, "rb"), None
+        zf = zipfile.ZipFile(self.path)
+        names = [n for n in zf.namelist() if n.endswith(".npy")]
+        if not names:
+            raise DataError(f"{self.path}: no arrays in the file")
+        if self.key is None:
+            if len(names) != 1:
+                raise DataError(f"{self.path}: holds {len(names)} arrays "
+                                f"({', '.join(n[:-4] for n in names)}); name one with key=")
+            name = names[0]
+        else:
+            name = self.key + ".npy"
+            if name not in names:
+                raise DataError(f"{self.path}: no array {self.key!r}; it has "
+                                f"{', '.join(n[:-4] for n in names)}")
+        return zf.open(name), zf
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        f, zf = self._open_member()
+        try:
+            version = np.lib.format.read_magic(f)
+            shape, fortran, dtype = np.lib.format._read_array_header(f, version)
+            if dtype not in (QUOTE_DTYPE, TRADE_DTYPE):
+                raise DataError(f"{self.path}: array dtype is not QUOTE_DTYPE or TRADE_DTYPE: {dtype}")
+            total = int(np.prod(shape))
+            last_ts = np.iinfo(np.int64).min
+            done = 0
+            while done < total:
+                n = min(self.chunk_rows, total - done)
+                buf = f.read(n * dtype.itemsize)
+                if len(buf) != n * dtype.itemsize:
+                    raise DataError(f"{self.path}: truncated at record {done + len(buf) // dtype.itemsize}")
+                arr = np.frombuffer(buf, dtype=dtype)
+                ts = arr["ts_event"]
+                prev = np.concatenate(([last_ts], ts[:-1]))
+                if (ts < prev).any():
+                    i = int(np.argmax(ts < prev))
+                    raise DataError(f"{self.path}: record {done + i}: timestamp before the previous record's")
+                last_ts = int(ts[-1])
+                if self.instrument_id is not None:
+                    arr = arr.copy()
+                    arr["instrument_id"] = self.instrument_id
+                done += n
+                self.rows_read += n
+                yield arr
+        finally:
+            f.close()
+            if zf is not None:
+                zf.close()
+
+
+class ParquetSource:
+    """Iterate a Parquet file of records (columns named as the record fields) in row batches.
+
+    Needs the optional `pyarrow` dependency (`pip install hft[parquet]`).
+    """
+
+    def __init__(self, path: str | Path, kind: Literal["quotes", "trades"], *, instrument_id: int,
+                 price_precision: int, size_precision: int,
+                 chunk_rows: int = DEFAULT_CHUNK_ROWS) -> None:
+        try:
+            import pyarrow.parquet  # noqa: F401
+        except ImportError as e:  # pragma: no cover - depends on the install
+            raise ImportError("reading Parquet needs pyarrow: pip install 'hft[parquet]'") from e
+        self.path = Path(path)
+        if not self.path.exists():
+            raise FileNotFoundError(f"data file not found: {self.path}")
+        self.kind = kind
+        self.instrument_id = instrument_id
+        self.price_precision, self.size_precision = price_precision, size_precision
+        self.chunk_rows = chunk_rows
+        self.rows_read = 0
+        self.skipped: Counter[str] = Counter()
+
+    def report(self) -> dict:
+        """Return counts of rows read."""
+        return {"file": str(self.path), "rows_read": self.rows_read, "rows_kept": self.rows_read,
+                "skipped": {}}
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        import pyarrow.parquet as pq
+
+        dtype = QUOTE_DTYPE if self.kind == "quotes" else TRADE_DTYPE
+        fields = (("ts_event", "bid_price", "ask_price", "bid_size", "ask_size") if self.kind == "quotes"
+                  else ("ts_event", "price", "size", "aggressor_side", "trade_id"))
+        pf = pq.ParquetFile(self.path)
+        missing = [c for c in fields[:3] if c not in pf.schema_arrow.names]
+        if missing:
+            raise DataError(f"{self.path}: Parquet file lacks column(s) {missing}; has {pf.schema_arrow.names}")
+        for batch in pf.iter_batches(batch_size=self.chunk_rows):
+            n = batch.num_rows
+            out = np.zeros(n, dtype=dtype)
+            for name in fields:
+                if name in batch.schema.names:
+                    out[name] = batch.column(name).to_numpy(zero_copy_only=False)
+            out["version"] = ENCODING_VERSION
+            out["record_type"] = RECORD_QUOTE if self.kind == "quotes" else RECORD_TRADE
+            out["price_precision"], out["size_precision"] = self.price_precision, self.size_precision
+            out["instrument_id"] = self.instrument_id
+            if "ts_init" in batch.schema.names:
+                out["ts_init"] = batch.column("ts_init").to_numpy()
+            else:
+                out["ts_init"] = out["ts_event"]
+            self.rows_read += n
+            yield out
