@@ -16,6 +16,7 @@ import numpy as np
 
 from hft.core.encoding cimport (
     DECODE_OK,
+    ENCODING_VERSION,
     FLAG_REDUCE_ONLY,
     MAX_PRECISION,
     ORDER_FLAGS_MASK,
@@ -27,6 +28,7 @@ from hft.core.encoding cimport (
     RECORD_ORDER,
     SIDE_BUY,
     SIDE_SELL,
+    TIF_GTC,
     OrderRecord,
     order_decode,
     records_validate,
@@ -454,7 +456,9 @@ cdef class RiskChecker:
         if not (0 <= side <= 255 and 0 <= order_type <= 255 and 0 <= flags <= ORDER_FLAGS_MASK):
             raise ValueError(f"order: side {side}, order_type {order_type} or flags {flags} out of range")
         memset(&rec, 0, sizeof(OrderRecord))
+        rec.version = ENCODING_VERSION
         rec.record_type = RECORD_ORDER
+        rec.time_in_force = TIF_GTC
         rec.side = <uint8_t>side
         rec.order_type = <uint8_t>order_type
         rec.flags = <uint8_t>flags
