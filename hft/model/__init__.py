@@ -1,0 +1,1 @@
+"""Model: fixed-point values, identifiers, instruments and market data."""
