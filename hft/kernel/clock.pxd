@@ -49,6 +49,7 @@ cdef class Clock:
     cdef Timer add_timer(self, str name, int64_t interval_ns, int64_t next_ns,
                          int64_t stop_ns, object callback)
     cdef void on_schedule(self) except *
+    cdef void prepare(self) except *
 
 
 cdef class TestClock(Clock):

@@ -152,6 +152,10 @@ cdef class Clock:
     cdef void on_schedule(self) except *:
         pass
 
+    cdef void prepare(self) except *:
+        # runs before a timer is registered, so a failure leaves no half-set timer
+        pass
+
     cdef int64_t next_due_ns(self) noexcept:
         """Return the earliest pending firing, INT64_MAX when none; drop stale tops."""
         cdef TimerEntry *top
@@ -242,6 +246,7 @@ cdef class Clock:
             raise ValueError(f"timer {name!r}: no callback and no default handler registered")
         if callback is not None and not callable(callback):
             raise TypeError(f"timer {name!r}: callback must be callable, got {callback!r}")
+        self.prepare()
         cdef Timer timer = Timer.__new__(Timer)
         timer.name = name
         timer.callback = callback
@@ -449,18 +454,20 @@ cdef class LiveClock(Clock):
         clock_gettime(CLOCK_REALTIME, &ts)
         return <int64_t>ts.tv_sec * 1_000_000_000 + ts.tv_nsec
 
-    cdef void on_schedule(self) except *:
-        if self.dispatching:
-            return
-        cdef int64_t due = self.next_due_ns()
-        if due == INT64_MAX or (self._handle is not None and self.armed_ns <= due):
-            return
+    cdef void prepare(self) except *:
         if self._loop is None:
             try:
                 self._loop = asyncio.get_running_loop()
             except RuntimeError:
                 raise RuntimeError("LiveClock: no running asyncio loop to run timers on; "
                                    "set timers inside the loop or pass LiveClock(loop=...)") from None
+
+    cdef void on_schedule(self) except *:
+        if self.dispatching:
+            return
+        cdef int64_t due = self.next_due_ns()
+        if due == INT64_MAX or (self._handle is not None and self.armed_ns <= due):
+            return
         if self._handle is not None:
             self._handle.cancel()
         loop = self._loop
