@@ -90,3 +90,59 @@ ctypedef struct TradeRecord:      # 64 bytes, docs/encoding.md#trade-record
     uint8_t reserved[7]           # 41..47 zero
     uint64_t trade_id             # 48
     uint64_t sequence             # 56
+
+# Decode/validate status codes; encoding.pyx DECODE_ERRORS maps each to (field, expected) and
+# docs/encoding.md#decode-errors lists them. Append new codes at the end: codes are stable.
+cpdef enum DecodeStatus:
+    DECODE_OK = 0
+    DECODE_BAD_LENGTH = 1
+    DECODE_BAD_VERSION = 2
+    DECODE_BAD_RECORD_TYPE = 3
+    DECODE_BAD_SIDE = 4
+    DECODE_BAD_ORDER_TYPE = 5
+    DECODE_BAD_TIME_IN_FORCE = 6
+    DECODE_BAD_FLAGS = 7
+    DECODE_BAD_PRICE_PRECISION = 8
+    DECODE_BAD_SIZE_PRECISION = 9
+    DECODE_BAD_QUANTITY = 10
+    DECODE_BAD_PRICE = 11
+    DECODE_BAD_TRIGGER_PRICE = 12
+    DECODE_BAD_EXPIRE = 13
+    DECODE_BAD_RESERVED = 14
+    DECODE_BAD_AGGRESSOR_SIDE = 15
+    DECODE_BAD_SIZE = 16
+    DECODE_BAD_POST_ONLY = 17
+    DECODE_BAD_BID_SIZE = 18
+    DECODE_BAD_ASK_SIZE = 19
+
+# C level: never raise, return a DecodeStatus. *_encode = *_validate + 64/128-byte copy to `out`
+# (nothing written unless valid). *_decode copies exactly ORDER_SIZE/QUOTE_SIZE/TRADE_SIZE bytes
+# into `out` (so a caller can report the bad value) and validates; `n` must equal the size.
+cdef int order_validate(const OrderRecord *rec) noexcept nogil
+cdef int quote_validate(const QuoteRecord *rec) noexcept nogil
+cdef int trade_validate(const TradeRecord *rec) noexcept nogil
+cdef int order_encode(const OrderRecord *rec, uint8_t *out) noexcept nogil
+cdef int quote_encode(const QuoteRecord *rec, uint8_t *out) noexcept nogil
+cdef int trade_encode(const TradeRecord *rec, uint8_t *out) noexcept nogil
+cdef int order_decode(const uint8_t *buf, Py_ssize_t n, OrderRecord *out) noexcept nogil
+cdef int quote_decode(const uint8_t *buf, Py_ssize_t n, QuoteRecord *out) noexcept nogil
+cdef int trade_decode(const uint8_t *buf, Py_ssize_t n, TradeRecord *out) noexcept nogil
+# Validate `count` packed records of one type in place; return the first bad status and store
+# its index in *bad_index (-1 when every record is valid). Unknown record_type: DECODE_BAD_RECORD_TYPE.
+cdef int records_validate(const uint8_t *buf, Py_ssize_t count, int record_type,
+                          Py_ssize_t *bad_index) noexcept nogil
+
+
+cdef inline int record_type_peek(const uint8_t *buf, Py_ssize_t n) noexcept nogil:
+    """Return the record_type byte of a record, or -1 when fewer than 2 bytes are given."""
+    return buf[1] if n >= 2 else -1
+
+
+cdef class OrderMsg:
+    cdef OrderRecord rec
+
+cdef class QuoteMsg:
+    cdef QuoteRecord rec
+
+cdef class TradeMsg:
+    cdef TradeRecord rec
