@@ -1,0 +1,58 @@
+# One Order class for market, limit, stop-market and stop-limit orders, and the order state
+# machine: a C table [status][event kind] -> next status (orders.pyx documents every edge).
+from libc.stdint cimport int64_t, uint64_t, uint32_t, uint8_t
+
+from hft.core.encoding cimport OrderRecord
+from hft.model.enums cimport OrderStatus, OrderEventKind, ORDER_STATUS_COUNT, ORDER_EVENT_KIND_COUNT
+from hft.model.events cimport OrderEvent
+from hft.model.identifiers cimport ClientOrderId, InstrumentId, StrategyId, TraderId, VenueOrderId
+
+# Table cells besides a plain OrderStatus (1..12). 0 = the event is invalid in that status.
+cdef enum:
+    NEXT_INVALID = 0
+    NEXT_PREVIOUS = 100        # back to the open status held before the pending request
+    NEXT_SAME = 101            # unchanged: a repeated request or a late reply
+    NEXT_FILL = 102            # FILLED if nothing is left, else PARTIALLY_FILLED (see apply)
+    NEXT_KEEP_PENDING = 103    # stay pending; the status to return to becomes the event's
+
+# Look up the table cell for (status, kind); NEXT_INVALID for out-of-range input.
+cdef uint8_t order_next_status(int status, int kind) noexcept nogil
+
+
+cdef class Order:
+    cdef readonly TraderId trader_id
+    cdef readonly StrategyId strategy_id
+    cdef readonly InstrumentId instrument_id
+    cdef readonly ClientOrderId client_order_id
+    cdef readonly VenueOrderId venue_order_id     # None until the venue names the order
+    cdef readonly uint64_t client_order_num       # the record's numeric client order id
+    cdef readonly int64_t quantity_raw            # at size_precision
+    cdef readonly int64_t filled_qty_raw          # at size_precision
+    cdef readonly int64_t price_raw               # at price_precision; 0 for market types
+    cdef readonly int64_t trigger_price_raw       # at price_precision; 0 unless a stop type
+    cdef readonly int64_t expire_time_ns          # GTD only, else 0
+    cdef readonly int64_t ts_init
+    cdef readonly int64_t ts_last                 # ts_event of the last applied event
+    cdef readonly uint32_t event_count
+    cdef readonly uint8_t size_precision
+    cdef readonly uint8_t price_precision
+    cdef readonly bint post_only
+    cdef readonly bint reduce_only
+    cdef readonly double avg_px                   # volume-weighted over fills; 0.0 if none
+    cdef readonly tuple tags
+    cdef uint8_t _side                            # Side
+    cdef uint8_t _order_type                      # OrderType
+    cdef uint8_t _time_in_force                   # TimeInForce
+    cdef OrderStatus _status
+    cdef OrderStatus _previous_status             # where a pending request returns to
+    cdef set _trade_ids                           # while open; None once closed
+    cdef object _fill_notional                    # Python int: sum(px at 18 digits * qty raw)
+    cdef dict _commissions                        # Currency -> raw int (Python int)
+
+    cpdef int apply(self, OrderEvent event) except -1
+    cdef int64_t _check_fill(self, OrderEvent fill) except -1
+    cdef int _record_fill(self, OrderEvent fill, int64_t qty) except -1
+    cdef int _check_update(self, OrderEvent upd) except -1
+    cdef void _record_update(self, OrderEvent upd) noexcept
+    cdef void fill_record(self, OrderRecord *rec, uint32_t instrument_num, uint32_t trader_num,
+                          uint32_t strategy_num) noexcept
