@@ -169,7 +169,7 @@ cdef int risk_check(RiskState *s, const OrderRecord *order, int64_t now_ns) noex
 cdef class RiskChecker:
     cdef RiskState risk
     cdef int32_t index_of(self, uint32_t instrument_id) except -1
-    cdef str _describe(self, int code, const OrderRecord *o, int64_t ts_ns)
+    cdef str _describe(self, int code, const OrderRecord *o)
 
 
 cdef class TokenBucket:

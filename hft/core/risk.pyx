@@ -61,7 +61,8 @@ REASONS = {
     DENY_PRECISION_MISMATCH: ("DENY_PRECISION_MISMATCH", "order precisions differ from the instrument's"),
 }
 
-_PASSED = (DENY_NONE, "")
+_CODES = tuple(sorted(DenyReason))  # code -> member without an Enum call on the deny path
+_PASSED = (DenyReason.DENY_NONE, "")
 _MAX_QTY = 2**62
 
 
@@ -473,7 +474,7 @@ cdef class RiskChecker:
         cdef int code = risk_check(&self.risk, &rec, ts_ns)
         if code == DENY_NONE:
             return _PASSED
-        return code, self._describe(code, &rec, ts_ns)
+        return _CODES[code], self._describe(code, &rec)
 
     def check_record(self, const uint8_t[::1] record, int64_t ts_ns) -> tuple:
         """Check one encoded 128-byte order record at ts_ns; return as `check` does."""
@@ -487,7 +488,7 @@ cdef class RiskChecker:
         code = risk_check(&self.risk, &rec, ts_ns)
         if code == DENY_NONE:
             return _PASSED
-        return code, self._describe(code, &rec, ts_ns)
+        return _CODES[code], self._describe(code, &rec)
 
     def check_batch(self, const uint8_t[:, ::1] records, const int64_t[::1] ts_ns, bint validate=True):
         """Check encoded order records in order without the GIL; return their codes (uint8).
@@ -518,7 +519,7 @@ cdef class RiskChecker:
                 codes[i] = <uint8_t>risk_check(&self.risk, &rec, ts_ns[i])
         return out
 
-    cdef str _describe(self, int code, const OrderRecord *o, int64_t ts_ns):
+    cdef str _describe(self, int code, const OrderRecord *o):
         # Runs only for a denied order, so nothing was committed and the state still shows
         # the values the check saw.
         cdef int32_t idx = risk_find(&self.risk, o.instrument_id)
