@@ -25,7 +25,8 @@ import msgspec
 import numpy as np
 
 from hft.backtest.timestamps import TimestampError, parse_timestamps, sniff_format
-from hft.core.encoding import ENCODING_VERSION, QUOTE_DTYPE, RECORD_QUOTE, RECORD_TRADE, TRADE_DTYPE
+from hft.core.encoding import QUOTE_DTYPE, RECORD_QUOTE, RECORD_TRADE, TRADE_DTYPE
+from hft.core.encoding import VERSION as ENCODING_VERSION
 
 OnError = Literal["raise", "skip"]
 DEFAULT_CHUNK_ROWS = 65_536
@@ -429,7 +430,14 @@ class NpzSource:
         f, zf = self._open_member()
         try:
             version = np.lib.format.read_magic(f)
-            shape, fortran, dtype = np.lib.format._read_array_header(f, version)
+            if version == (1, 0):
+                shape, fortran, dtype = np.lib.format.read_array_header_1_0(f)
+            elif version == (2, 0):
+                shape, fortran, dtype = np.lib.format.read_array_header_2_0(f)
+            else:
+                raise DataError(f"{self.path}: .npy format version {version} is not supported")
+            if fortran or len(shape) != 1:
+                raise DataError(f"{self.path}: expected a 1-D C-ordered record array, got shape {shape}")
             if dtype not in (QUOTE_DTYPE, TRADE_DTYPE):
                 raise DataError(f"{self.path}: array dtype is not QUOTE_DTYPE or TRADE_DTYPE: {dtype}")
             total = int(np.prod(shape))

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
-from hft.core.encoding import ENCODING_VERSION, QUOTE_DTYPE, RECORD_QUOTE
+from hft.core.encoding import QUOTE_DTYPE, RECORD_QUOTE
+from hft.core.encoding import VERSION as ENCODING_VERSION
 
 
 def quote_chunks(n: int, *, seed: int = 7, instrument_id: int = 1, start_ns: int = 1_577_916_000_000_000_000,
