@@ -192,6 +192,8 @@ cdef str _status_name(int status):
 
 
 cdef object _TEN18 = 10 ** 18
+# Python-int powers of ten: `10 ** n` with a C int n would be computed as a C double
+cdef tuple _POW10 = tuple([10 ** i for i in range(19)])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -483,7 +485,7 @@ cdef class Order:
         self.filled_qty_raw += qty
         # exact notional at 18 price digits (Python ints): avg_px is one correctly rounded
         # division of exact integers, the same however the fills were split
-        cdef object px18 = <object>fill._px_raw * 10 ** (18 - fill._price_precision)
+        cdef object px18 = <object>fill._px_raw * _POW10[18 - fill._price_precision]
         self._fill_notional += px18 * <object>qty
         self.avg_px = self._fill_notional / (<object>self.filled_qty_raw * _TEN18)
         cdef Money fee = fill._commission
