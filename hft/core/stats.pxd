@@ -514,6 +514,186 @@ cdef inline double comoment_correlation(const CoMoment *c) noexcept nogil:
 
 
 # ---------------------------------------------------------------------------------------------
+# RollingCoMoment: covariance and correlation of the last `window` pairs, by the same technique
+# as RollingWindow (shifted compensated sums, re-centred when either mean drifts)
+
+ctypedef struct RollingCoMoment:
+    double *xs              # rings of the last `window` x and y; slot `pos` is written next
+    double *ys
+    Py_ssize_t window
+    Py_ssize_t pos
+    int64_t count
+    Py_ssize_t nonfinite    # pairs in the window with a NaN/inf member
+    double shift_x, shift_y
+    double sx, cx, sy, cy   # sums of (x - shift_x), (y - shift_y) and compensations
+    double sxx, cxx, syy, cyy, sxy, cxy
+    int64_t recentres
+
+
+cdef inline void rolling_comoment_reset(RollingCoMoment *r) noexcept nogil:
+    r.pos = 0
+    r.count = 0
+    r.nonfinite = 0
+    r.shift_x = 0.0
+    r.shift_y = 0.0
+    r.sx = 0.0
+    r.cx = 0.0
+    r.sy = 0.0
+    r.cy = 0.0
+    r.sxx = 0.0
+    r.cxx = 0.0
+    r.syy = 0.0
+    r.cyy = 0.0
+    r.sxy = 0.0
+    r.cxy = 0.0
+    r.recentres = 0
+
+
+cdef inline int rolling_comoment_init(RollingCoMoment *r, Py_ssize_t window) noexcept nogil:
+    """Allocate the rings once; return -1 when out of memory. window must be >= 1."""
+    r.window = window
+    r.xs = <double *>malloc(<size_t>window * 2 * sizeof(double))
+    if r.xs == NULL:
+        r.ys = NULL
+        return -1
+    r.ys = r.xs + window
+    rolling_comoment_reset(r)
+    return 0
+
+
+cdef inline void rolling_comoment_free(RollingCoMoment *r) noexcept nogil:
+    free(r.xs)  # one block holds both rings
+    r.xs = NULL
+    r.ys = NULL
+
+
+cdef inline Py_ssize_t rolling_comoment_size(const RollingCoMoment *r) noexcept nogil:
+    return <Py_ssize_t>r.count if r.count < r.window else r.window
+
+
+cdef inline void _rolling_comoment_put(RollingCoMoment *r, double u, double v, double sign) noexcept nogil:
+    neumaier_add(&r.sx, &r.cx, sign * u)
+    neumaier_add(&r.sy, &r.cy, sign * v)
+    neumaier_add(&r.sxx, &r.cxx, sign * (u * u))
+    neumaier_add(&r.syy, &r.cyy, sign * (v * v))
+    neumaier_add(&r.sxy, &r.cxy, sign * (u * v))
+
+
+@cython.cdivision(True)
+cdef inline void rolling_comoment_recentre(RollingCoMoment *r) noexcept nogil:
+    cdef Py_ssize_t n = rolling_comoment_size(r), i, finite = 0
+    cdef double ax = 0.0, bx = 0.0, ay = 0.0, by = 0.0, x, y
+    for i in range(n):
+        x = r.xs[i]
+        y = r.ys[i]
+        if x - x == 0.0 and y - y == 0.0:
+            neumaier_add(&ax, &bx, x - r.shift_x)
+            neumaier_add(&ay, &by, y - r.shift_y)
+            finite += 1
+    if finite > 0:
+        r.shift_x = r.shift_x + (ax + bx) / finite
+        r.shift_y = r.shift_y + (ay + by) / finite
+    r.sx = 0.0
+    r.cx = 0.0
+    r.sy = 0.0
+    r.cy = 0.0
+    r.sxx = 0.0
+    r.cxx = 0.0
+    r.syy = 0.0
+    r.cyy = 0.0
+    r.sxy = 0.0
+    r.cxy = 0.0
+    for i in range(n):
+        x = r.xs[i]
+        y = r.ys[i]
+        if x - x == 0.0 and y - y == 0.0:
+            _rolling_comoment_put(r, x - r.shift_x, y - r.shift_y, 1.0)
+    r.recentres += 1
+
+
+cdef inline bint _drifted(double s, double ss, double shift, Py_ssize_t n) noexcept nogil:
+    # as in rolling_add: mean - shift beyond ~4 std, and re-centring would change something
+    cdef double d = s / n
+    return d * d * n > ROLLING_RECENTRE * (ss - s * d) and \
+        fabs(d) > ROLLING_RECENTRE_EPS * DBL_EPSILON * fabs(shift)
+
+
+@cython.cdivision(True)
+cdef inline void rolling_comoment_add(RollingCoMoment *r, double x, double y) noexcept nogil:
+    cdef double ox, oy
+    cdef Py_ssize_t n
+    if r.count == 0:
+        r.shift_x = x if x - x == 0.0 else 0.0
+        r.shift_y = y if y - y == 0.0 else 0.0
+    if r.count >= r.window:
+        ox = r.xs[r.pos]
+        oy = r.ys[r.pos]
+        if ox - ox == 0.0 and oy - oy == 0.0:
+            _rolling_comoment_put(r, ox - r.shift_x, oy - r.shift_y, -1.0)  # same rounded terms
+        else:
+            r.nonfinite -= 1
+    r.xs[r.pos] = x
+    r.ys[r.pos] = y
+    r.pos += 1
+    if r.pos == r.window:
+        r.pos = 0
+    r.count += 1
+    if not (x - x == 0.0 and y - y == 0.0):
+        r.nonfinite += 1
+        return
+    _rolling_comoment_put(r, x - r.shift_x, y - r.shift_y, 1.0)
+    n = rolling_comoment_size(r) - r.nonfinite  # >= 1: this pair is finite
+    if _drifted(r.sx + r.cx, r.sxx + r.cxx, r.shift_x, n) or \
+            _drifted(r.sy + r.cy, r.syy + r.cyy, r.shift_y, n):
+        rolling_comoment_recentre(r)
+
+
+@cython.cdivision(True)
+cdef inline double rolling_comoment_covariance(const RollingCoMoment *r) noexcept nogil:
+    """Sample covariance (ddof=1) of the window; NaN below two pairs or with a non-finite one."""
+    cdef Py_ssize_t n = rolling_comoment_size(r)
+    if n < 2 or r.nonfinite > 0:
+        return NAN
+    return ((r.sxy + r.cxy) - (r.sx + r.cx) * ((r.sy + r.cy) / n)) / (n - 1)
+
+
+@cython.cdivision(True)
+cdef inline double rolling_comoment_correlation(const RollingCoMoment *r) noexcept nogil:
+    """Pearson correlation of the window; NaN below two pairs or when x or y is constant."""
+    cdef Py_ssize_t n = rolling_comoment_size(r)
+    if n < 2 or r.nonfinite > 0:
+        return NAN
+    cdef double sx = r.sx + r.cx, sy = r.sy + r.cy
+    cdef double mxx = (r.sxx + r.cxx) - sx * (sx / n)
+    cdef double myy = (r.syy + r.cyy) - sy * (sy / n)
+    cdef double mxy = (r.sxy + r.cxy) - sx * (sy / n)
+    if not (mxx > 0.0 and myy > 0.0):
+        return NAN
+    cdef double c = mxy / (sqrt(mxx) * sqrt(myy))
+    if c > 1.0:
+        return 1.0
+    if c < -1.0:
+        return -1.0
+    return c
+
+
+@cython.cdivision(True)
+cdef inline double rolling_comoment_mean_x(const RollingCoMoment *r) noexcept nogil:
+    cdef Py_ssize_t n = rolling_comoment_size(r)
+    if n == 0 or r.nonfinite > 0:
+        return NAN
+    return r.shift_x + (r.sx + r.cx) / n
+
+
+@cython.cdivision(True)
+cdef inline double rolling_comoment_mean_y(const RollingCoMoment *r) noexcept nogil:
+    cdef Py_ssize_t n = rolling_comoment_size(r)
+    if n == 0 or r.nonfinite > 0:
+        return NAN
+    return r.shift_y + (r.sy + r.cy) / n
+
+
+# ---------------------------------------------------------------------------------------------
 # Python faces (bodies in stats.pyx); cimport these to hold one as a typed attribute
 
 cdef class RunningStats:
@@ -527,3 +707,6 @@ cdef class Ewma:
 
 cdef class Covariance:
     cdef CoMoment state
+
+cdef class RollingCovariance:
+    cdef RollingCoMoment win

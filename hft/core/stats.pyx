@@ -438,3 +438,86 @@ cdef class Covariance:
     def __repr__(self) -> str:
         return (f"Covariance(count={self.count}, covariance={self.covariance!r}, "
                 f"correlation={self.correlation!r})")
+
+
+cdef class RollingCovariance:
+    """Keep covariance and correlation of the last `window` pairs (x, y).
+
+    Same technique as RollingStats: memory allocated once, O(1) amortised per pair, stable at
+    large offsets. Statistics are over the pairs held so far until the window is full; while a
+    pair with a NaN or inf is in the window they are NaN.
+
+    Raises:
+        ValueError: window < 1; add_batch with x and y of different lengths.
+    """
+
+    def __cinit__(self, Py_ssize_t window):
+        self.win.xs = NULL
+        if window < 1:
+            raise ValueError(f"window must be >= 1, got {window}")
+        if rolling_comoment_init(&self.win, window) != 0:
+            raise MemoryError(f"RollingCovariance: cannot allocate a window of {window} pairs")
+
+    def __dealloc__(self):
+        if self.win.xs != NULL:
+            rolling_comoment_free(&self.win)
+
+    def add(self, double x, double y) -> None:
+        """Add one pair, dropping the oldest once the window is full."""
+        rolling_comoment_add(&self.win, x, y)
+
+    def add_batch(self, const double[::1] x, const double[::1] y) -> None:
+        """Add pairs (x[i], y[i]) of two contiguous float64 arrays without holding the GIL."""
+        _check_same_length("x", x.shape[0], "y", y.shape[0])
+        cdef Py_ssize_t i, n = x.shape[0]
+        with nogil:
+            for i in range(n):
+                rolling_comoment_add(&self.win, x[i], y[i])
+
+    def reset(self) -> None:
+        """Empty the window (keeps its memory)."""
+        rolling_comoment_reset(&self.win)
+
+    @property
+    def window(self) -> int:
+        """Number of pairs the window holds when full."""
+        return self.win.window
+
+    @property
+    def count(self) -> int:
+        """Number of pairs in the window now (at most `window`)."""
+        return rolling_comoment_size(&self.win)
+
+    @property
+    def is_ready(self) -> bool:
+        """Whether the window is full."""
+        return self.win.count >= self.win.window
+
+    @property
+    def mean_x(self) -> float:
+        """Mean of x over the window; NaN when empty."""
+        return rolling_comoment_mean_x(&self.win)
+
+    @property
+    def mean_y(self) -> float:
+        """Mean of y over the window; NaN when empty."""
+        return rolling_comoment_mean_y(&self.win)
+
+    @property
+    def covariance(self) -> float:
+        """Sample covariance (ddof=1) of the window; NaN below two pairs."""
+        return rolling_comoment_covariance(&self.win)
+
+    @property
+    def correlation(self) -> float:
+        """Pearson correlation of the window; NaN below two pairs or when x or y is constant."""
+        return rolling_comoment_correlation(&self.win)
+
+    @property
+    def recentres(self) -> int:
+        """How many O(window) re-centring passes ran."""
+        return self.win.recentres
+
+    def __repr__(self) -> str:
+        return (f"RollingCovariance(window={self.window}, count={self.count}, "
+                f"covariance={self.covariance!r}, correlation={self.correlation!r})")

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from hft.core.stats import Covariance, Ewma, RollingStats, RunningStats
+from hft.core.stats import Covariance, Ewma, RollingCovariance, RollingStats, RunningStats
 
 EPS = sys.float_info.epsilon
 REL = 1e-9
@@ -472,3 +472,58 @@ def test_correlation_of_a_line_at_large_offset_is_minus_one():
     assert -1.0 <= c.correlation < -1.0 + 1e-13
     c.reset()
     assert c.count == 0 and math.isnan(c.covariance) and math.isnan(c.mean_x)
+
+
+# --- RollingCovariance --------------------------------------------------------------------------
+
+
+@given(st.lists(st.tuples(noise, noise), min_size=2, max_size=50), st.integers(2, 10),
+       st.sampled_from([0.0, 1e9]))
+def test_rolling_covariance_matches_exact_windows(ps, window, offset):
+    xs, ys = [offset + p[0] for p in ps], [offset / 2 + p[1] for p in ps]
+    rc = RollingCovariance(window)
+    tol = 1e3 * (EPS * max(offset, 10.0)) ** 2
+    for i, (x, y) in enumerate(zip(xs, ys)):
+        rc.add(x, y)
+        lo = max(0, i + 1 - window)
+        hx, hy = xs[lo: i + 1], ys[lo: i + 1]
+        if len(hx) >= 2:
+            assert math.isclose(rc.covariance, exact_cov(hx, hy), rel_tol=REL, abs_tol=tol)
+
+
+def test_rolling_covariance_agrees_with_sliding_windows_over_a_long_run():
+    rng = np.random.default_rng(17)
+    x = _regime_series(30_000, rng)
+    y = 0.5 * x + rng.normal(0.0, 3.0, x.size) - 2e8
+    window = 200
+    rc = RollingCovariance(window)
+    cov, corr = np.empty(x.size - window + 1), np.empty(x.size - window + 1)
+    for i in range(x.size):
+        rc.add(x[i], y[i])
+        if i >= window - 1:
+            cov[i - window + 1], corr[i - window + 1] = rc.covariance, rc.correlation
+    wx, wy = sliding(x.astype(np.longdouble), window), sliding(y.astype(np.longdouble), window)
+    dx = wx - wx.mean(axis=1, keepdims=True)
+    dy = wy - wy.mean(axis=1, keepdims=True)
+    ref_cov = ((dx * dy).sum(axis=1) / (window - 1)).astype(np.float64)
+    ref_corr = ((dx * dy).sum(axis=1) / np.sqrt((dx * dx).sum(axis=1) * (dy * dy).sum(axis=1)))
+    assert np.max(np.abs(cov / ref_cov - 1)) < REL
+    assert np.max(np.abs(corr - ref_corr.astype(np.float64))) < 1e-12
+    assert rc.recentres <= x.size // window + 4
+
+
+def test_rolling_covariance_add_batch_equals_adding_pairs_and_checks_lengths():
+    rng = np.random.default_rng(2)
+    x, y = rng.normal(size=30), rng.normal(size=30)
+    one, batch = RollingCovariance(8), RollingCovariance(8)
+    for a, b in zip(x, y):
+        one.add(a, b)
+    batch.add_batch(x, y)
+    assert repr(one) == repr(batch) and batch.is_ready and batch.count == 8
+    assert batch.mean_x == pytest.approx(x[-8:].mean(), rel=1e-12)
+    with pytest.raises(ValueError, match="y has 3 values, expected 4"):
+        batch.add_batch(np.zeros(4), np.zeros(3))
+    with pytest.raises(ValueError, match="window"):
+        RollingCovariance(0)
+    batch.reset()
+    assert batch.count == 0 and math.isnan(batch.covariance)
