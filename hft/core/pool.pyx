@@ -8,6 +8,9 @@ cimport cython
 from cpython.mem cimport PyMem_Malloc, PyMem_Free
 from cpython.ref cimport PyObject, Py_INCREF, Py_DECREF
 
+# cpdef enums declared in a .pxd surface only as a class; export the members by name too
+globals().update(PoolStatus.__members__)
+
 # PoolStatus code -> why pool_release refused the block
 POOL_ERRORS = {
     POOL_FOREIGN: "is not a block of this pool",
