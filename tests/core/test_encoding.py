@@ -483,3 +483,29 @@ def test_batch_decode_is_a_validated_view(kind):
     with pytest.raises(ValueError, match="not a multiple"):
         decode_batch(bytes(size + 3))
     assert len(decode_batch(b"")) == 0
+
+
+@given(side=st.integers(0, 3), order_type=st.integers(0, 5), tif=st.integers(0, 6),
+       flags=st.integers(0, 7), pp=st.sampled_from([0, 18, 19]), sp=st.sampled_from([0, 19]),
+       price=st.sampled_from([-1, 0, 5]), trigger=st.sampled_from([-1, 0, 5]),
+       qty=st.sampled_from([-1, 0, 5]), expire=st.sampled_from([-1, 0, 5]))
+def test_batch_encode_accepts_and_rejects_exactly_like_encode_order(
+        side, order_type, tif, flags, pp, sp, price, trigger, qty, expire):
+    kw = dict(side=side, order_type=order_type, time_in_force=tif, flags=flags,
+              price_precision=pp, size_precision=sp, price=price, trigger_price=trigger,
+              quantity=qty, ts_expire=expire)
+    try:
+        expected = enc.encode_order(OrderMsg(**kw))
+    except ValueError as e:
+        expected = str(e).removeprefix("order record: ")
+    out = np.zeros((1, 128), np.uint8)
+    u8 = lambda v: np.array([v], np.uint8)  # noqa: E731
+    i8 = lambda v: np.array([v], np.int64)  # noqa: E731
+    try:
+        enc.encode_orders_batch(out, u8(side), u8(order_type), u8(tif), i8(price), i8(qty),
+                                flags=u8(flags), price_precision=u8(pp), size_precision=u8(sp),
+                                trigger_price=i8(trigger), ts_expire=i8(expire))
+        got = out.tobytes()
+    except ValueError as e:
+        got = str(e).removeprefix("order batch: record 0: ")
+    assert got == expected
