@@ -1,0 +1,315 @@
+"""Track a netting position: signed quantity, average open price, PnL and fees.
+
+One `Position` per instrument per strategy (netting). `apply(fill)` adds an `OrderFilled`:
+fills on the position's side (or on a flat position) open or increase it; fills on the other
+side reduce or close it and book realized PnL on the closed part at the average open price.
+
+Exact money
+-----------
+Prices are rescaled to 18 digits and multiplied by raw quantities in Python ints, so the open
+cost and realized PnL carry no rounding except one: reducing a position removes
+`cost * closed / open` from the open cost, rounded half-even to 10**-18 of a price unit, and
+books exactly what it removed to realized PnL. Hence realized + unrealized PnL always equals the
+exact cash flows (sum of sells minus buys at fill prices, plus the open quantity at the last
+price) times the multiplier. `Money` results are rounded half-even to the quote currency's
+precision; the `*_decimal` forms are exact. Realized PnL is gross: commissions are kept apart,
+per currency, in `commissions` (a fee need not be paid in the quote currency).
+
+Flipping through zero
+---------------------
+A fill larger than the open quantity on the other side closes this position and opens a new
+one with the remainder. `apply` does both: it splits the fill with `split_fill` (quantity, and
+the commission pro rata), applies the closing part here (the position is then closed) and
+returns a new `Position` holding the remainder, with `position_id` None: the caller (the
+execution engine) names it and stores it. Otherwise `apply` returns None. A closed position
+takes no more fills.
+"""
+
+cimport cython
+from libc.stdint cimport int64_t, uint8_t
+
+from hft.core.encoding cimport SIDE_BUY, SIDE_SELL
+from hft.model.enums cimport POSITION_SIDE_FLAT, POSITION_SIDE_LONG, POSITION_SIDE_SHORT
+from hft.model.events cimport OrderEvent, OrderFilled
+from hft.model.identifiers cimport InstrumentId, PositionId, StrategyId
+from hft.model.objects cimport (
+    Currency, Money, Price, Quantity, fixed_rescale, money_new, price_new, quantity_new,
+)
+
+import decimal
+from decimal import Decimal
+
+from hft.model.enums import OrderSide, PositionSide
+
+__all__ = ["Position", "split_fill"]
+
+cdef tuple _POW10 = tuple([10 ** i for i in range(40)])
+cdef int _PX_DIGITS = 18
+cdef object _EXACT = decimal.Context(prec=120, rounding=decimal.ROUND_HALF_EVEN)
+
+
+cdef object _div_half_even(object num, object den):
+    # round(num / den) half-even on Python ints; den > 0
+    q, r = divmod(num, den)
+    twice = 2 * r
+    if twice > den or (twice == den and q % 2 == 1):
+        q += 1
+    return q
+
+
+cdef object _px18(int64_t raw, uint8_t precision):
+    return <object>raw * _POW10[_PX_DIGITS - precision]
+
+
+@cython.final
+cdef class Position:
+    """Hold one netting position of one instrument for one strategy.
+
+    Parameters
+    ----------
+    instrument_id, strategy_id:
+        What the position is in and whose it is; fills for others are refused.
+    quote_currency:
+        The currency PnL is booked in (the instrument's quote currency).
+    size_precision:
+        The instrument's size precision; fill quantities must rescale to it exactly.
+    multiplier:
+        Contract multiplier (int, str or Decimal, > 0); 1 for spot and FX.
+    position_id:
+        The engine's id, or None; settable later.
+    """
+
+    def __init__(self, InstrumentId instrument_id not None, StrategyId strategy_id not None,
+                 Currency quote_currency not None, int size_precision, multiplier=1,
+                 PositionId position_id=None):
+        if size_precision < 0 or size_precision > 18:
+            raise ValueError(f"Position: field 'size_precision' must be 0..18, "
+                             f"got {size_precision}")
+        try:
+            mult = Decimal(multiplier) if not isinstance(multiplier, float) else None
+        except decimal.InvalidOperation:
+            mult = None
+        if mult is None or not mult.is_finite() or mult <= 0:
+            raise ValueError(f"Position: field 'multiplier' must be a positive int, str or "
+                             f"Decimal, got {multiplier!r}")
+        sign, digits, exp = mult.as_tuple()
+        self._mult_num = int("".join(map(str, digits)))
+        if exp >= 0:
+            self._mult_num *= 10 ** exp
+            self._mult_exp = 0
+        else:
+            self._mult_exp = -exp
+        self.multiplier = mult
+        self.instrument_id = instrument_id
+        self.strategy_id = strategy_id
+        self.quote_currency = quote_currency
+        self.size_precision = size_precision
+        self.position_id = position_id
+        self._cost = 0
+        self._realized = 0
+        self._commissions = {}
+
+    # -- applying fills ----------------------------------------------------------------------
+
+    cpdef object apply(self, OrderFilled fill):
+        """Add one fill; return the new Position when the fill flips through zero, else None.
+
+        Raises
+        ------
+        ValueError
+            when the fill is for another instrument or strategy, its quantity does not fit the
+            size precision, or the position is already closed.
+        """
+        if fill is None:
+            raise TypeError("Position.apply: expected an OrderFilled, got None")
+        if self.ts_closed != 0 or (self.fill_count > 0 and self.signed_qty_raw == 0):
+            raise ValueError(f"Position {self._name()}: closed, it takes no more fills "
+                             f"(open a new Position)")
+        if fill.instrument_id != self.instrument_id or fill.strategy_id != self.strategy_id:
+            raise ValueError(
+                f"Position {self._name()}: fill for {fill.instrument_id}/{fill.strategy_id} "
+                f"does not belong to {self.instrument_id}/{self.strategy_id}"
+            )
+        cdef int64_t qty
+        if not fixed_rescale(fill._qty_raw, fill._size_precision, self.size_precision, &qty):
+            raise ValueError(f"Position {self._name()}: fill quantity {fill.last_qty} does not fit "
+                             f"size precision {self.size_precision} exactly")
+        cdef int64_t signed = qty if fill._order_side == SIDE_BUY else -qty
+        cdef int64_t open_qty = self.signed_qty_raw
+        if open_qty != 0 and (open_qty > 0) != (signed > 0) and qty > (open_qty if open_qty > 0
+                                                                     else -open_qty):
+            closing, opening = split_fill(fill, open_qty if open_qty > 0 else -open_qty)
+            self._add(closing, -open_qty)
+            flipped = Position(self.instrument_id, self.strategy_id, self.quote_currency,
+                               self.size_precision, self.multiplier)
+            flipped.apply(opening)
+            return flipped
+        self._add(fill, signed)
+        return None
+
+    cdef int _add(self, OrderFilled fill, int64_t signed) except -1:
+        # signed: the fill's quantity at size_precision, > 0 buys; never crosses zero here
+        cdef object px = _px18(fill._px_raw, fill._price_precision)
+        cdef object open_qty = self.signed_qty_raw
+        cdef object removed
+        if open_qty == 0 or (open_qty > 0) == (signed > 0):
+            self._cost += px * signed
+        else:
+            # reduce: take the closed share of the open cost, book the rest as realized PnL
+            removed = _div_half_even(self._cost * abs(signed), abs(open_qty))
+            self._realized += -px * signed - removed
+            self._cost -= removed
+        if self.fill_count == 0:
+            self.ts_opened = fill.ts_event
+            self._entry_side = fill._order_side
+        self.signed_qty_raw += signed
+        if self.signed_qty_raw == 0:
+            self._cost = 0
+            self.ts_closed = fill.ts_event
+        cdef int64_t size = self.signed_qty_raw if self.signed_qty_raw > 0 else -self.signed_qty_raw
+        if size > self.peak_qty_raw:
+            self.peak_qty_raw = size
+        cdef Money fee = fill._commission
+        self._commissions[fee.currency] = self._commissions.get(fee.currency, 0) + fee.raw
+        self.fill_count += 1
+        self.ts_last = fill.ts_event
+        return 0
+
+    cdef str _name(self):
+        return str(self.position_id) if self.position_id is not None else \
+            f"{self.instrument_id}/{self.strategy_id}"
+
+    # -- money ---------------------------------------------------------------------------------
+
+    cdef object _to_decimal(self, object scaled):
+        # scaled: Python int at 18 price digits x size_precision quantity digits, per multiplier
+        return Decimal(scaled * self._mult_num).scaleb(
+            -(_PX_DIGITS + self.size_precision + self._mult_exp), _EXACT)
+
+    cdef Money _to_money(self, object value):
+        cdef Currency cur = self.quote_currency
+        cdef object q = value.quantize(Decimal(1).scaleb(-cur.precision), context=_EXACT)
+        return money_new(int(q.scaleb(cur.precision, _EXACT)), cur)
+
+    @property
+    def realized_pnl_decimal(self) -> Decimal:
+        """Return the exact realized PnL in quote currency (gross of commissions)."""
+        return self._to_decimal(self._realized)
+
+    @property
+    def realized_pnl(self) -> Money:
+        """Return the realized PnL in quote currency, rounded half-even (gross of fees)."""
+        return self._to_money(self._to_decimal(self._realized))
+
+    def unrealized_pnl_decimal(self, Price last not None) -> Decimal:
+        """Return the exact PnL of the open quantity marked at `last`."""
+        return self._to_decimal(_px18(last.raw, last.precision) * self.signed_qty_raw - self._cost)
+
+    def unrealized_pnl(self, Price last not None) -> Money:
+        """Return the PnL of the open quantity marked at `last`, rounded half-even."""
+        return self._to_money(self.unrealized_pnl_decimal(last))
+
+    def total_pnl(self, Price last not None) -> Money:
+        """Return realized + unrealized PnL at `last`, rounded once (half-even)."""
+        return self._to_money(self._to_decimal(
+            self._realized + _px18(last.raw, last.precision) * self.signed_qty_raw - self._cost))
+
+    @property
+    def commissions(self) -> dict:
+        """Return the fees paid on this position's fills: {Currency: Money}."""
+        return {cur: money_new(raw, cur) for cur, raw in self._commissions.items()}
+
+    # -- state ---------------------------------------------------------------------------------
+
+    @property
+    def side(self):
+        """Return FLAT, LONG or SHORT (a `PositionSide`)."""
+        if self.signed_qty_raw > 0:
+            return PositionSide(POSITION_SIDE_LONG)
+        if self.signed_qty_raw < 0:
+            return PositionSide(POSITION_SIDE_SHORT)
+        return PositionSide(POSITION_SIDE_FLAT)
+
+    @property
+    def entry(self):
+        """Return the side of the opening fill (an `OrderSide`), or None before any fill."""
+        return OrderSide(self._entry_side) if self.fill_count else None
+
+    @property
+    def quantity(self) -> Quantity:
+        """Return the open quantity (unsigned)."""
+        return quantity_new(abs(self.signed_qty_raw), self.size_precision)
+
+    @property
+    def signed_qty(self) -> Decimal:
+        """Return the open quantity, negative when short (exact)."""
+        return Decimal(self.signed_qty_raw).scaleb(-self.size_precision)
+
+    @property
+    def peak_qty(self) -> Quantity:
+        """Return the largest open quantity the position reached."""
+        return quantity_new(self.peak_qty_raw, self.size_precision)
+
+    @property
+    def avg_px_open_decimal(self) -> Decimal | None:
+        """Return the average open price of the open quantity (to 120 digits), None when flat."""
+        if self.signed_qty_raw == 0:
+            return None
+        return _EXACT.divide(Decimal(self._cost), Decimal(self.signed_qty_raw)).scaleb(
+            -_PX_DIGITS, _EXACT).normalize(_EXACT)
+
+    @property
+    def avg_px_open(self) -> float:
+        """Return the average open price as a float (correctly rounded); 0.0 when flat."""
+        if self.signed_qty_raw == 0:
+            return 0.0
+        # cost / 10**(18 + S) over qty_raw / 10**S: one exact-int true division
+        return self._cost / (<object>self.signed_qty_raw * _POW10[_PX_DIGITS])
+
+    @property
+    def is_open(self) -> bool:
+        """Return True while the position holds a quantity."""
+        return self.signed_qty_raw != 0
+
+    @property
+    def is_closed(self) -> bool:
+        """Return True once a fill brought the position back to flat."""
+        return self.fill_count > 0 and self.signed_qty_raw == 0
+
+    @property
+    def duration_ns(self) -> int:
+        """Return ts_closed - ts_opened once closed, else 0."""
+        return self.ts_closed - self.ts_opened if self.is_closed else 0
+
+    def __repr__(self) -> str:
+        side = self.side.name.removeprefix("POSITION_SIDE_")
+        qty = "" if self.signed_qty_raw == 0 else f" {self.quantity}"
+        return (f"Position({self._name()}, {side}{qty}, "
+                f"realized_pnl={self.realized_pnl}, fills={self.fill_count})")
+
+
+def split_fill(OrderFilled fill not None, int64_t closing_qty_raw) -> tuple:
+    """Split a fill into (closing, opening) fills at `closing_qty_raw` (the fill's precision).
+
+    Both parts keep every field of `fill` (ids, trade id, price, timestamps) but quantity and
+    commission: the closing part's commission is the pro-rata share rounded half-even to the
+    fee currency, the opening part gets the rest, so the two sum to the original exactly.
+    `closing_qty_raw` must lie strictly between 0 and the fill's quantity.
+    """
+    if closing_qty_raw <= 0 or closing_qty_raw >= fill._qty_raw:
+        raise ValueError(f"split_fill: closing_qty_raw must be in 1..{fill._qty_raw - 1}, "
+                         f"got {closing_qty_raw}")
+    cdef Money fee = fill._commission
+    cdef int64_t close_fee = _div_half_even(<object>fee.raw * closing_qty_raw, fill._qty_raw)
+    return (_part(fill, closing_qty_raw, close_fee),
+            _part(fill, fill._qty_raw - closing_qty_raw, fee.raw - close_fee))
+
+
+cdef OrderFilled _part(OrderFilled fill, int64_t qty_raw, int64_t fee_raw):
+    return OrderFilled(
+        fill.trader_id, fill.strategy_id, fill.instrument_id, fill.client_order_id,
+        fill._venue_order_id, fill._trade_id, fill._order_side,
+        quantity_new(qty_raw, fill._size_precision), price_new(fill._px_raw, fill._price_precision),
+        money_new(fee_raw, fill._commission.currency), fill._liquidity_side, fill._position_id,
+        event_id=fill.event_id, ts_event=fill.ts_event, ts_init=fill.ts_init,
+    )
