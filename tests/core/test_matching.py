@@ -391,14 +391,14 @@ op = st.one_of(
               st.sampled_from([TIF_IOC, TIF_FOK])),
     st.tuples(st.just("stop"), st.sampled_from([BUY, SELL]), st.integers(95, 105), st.integers(1, 5),
               st.booleans()),
-    st.tuples(st.just("cancel"), st.integers(1, 15)),
-    st.tuples(st.just("modify"), st.integers(1, 15), st.integers(97, 103), st.integers(1, 10)),
+    st.tuples(st.just("cancel"), st.integers(1, 10)),
+    st.tuples(st.just("modify"), st.integers(1, 10), st.integers(97, 103), st.integers(1, 10)),
     st.tuples(st.just("trade"), st.integers(93, 107)),
     st.tuples(st.just("expire"), st.integers(0, 30)),
 )
 
 
-@given(st.lists(op, max_size=60))
+@given(st.lists(op, min_size=10, max_size=80))
 def test_random_order_flow_keeps_the_book_uncrossed_and_quantity_conserved(ops):
     engine = MatchingEngine(32)
     quantity, filled, closed = {}, defaultdict(int), defaultdict(int)
@@ -464,3 +464,70 @@ def test_random_order_flow_keeps_the_book_uncrossed_and_quantity_conserved(ops):
     levels.update({(SELL, int(p)): int(q) for p, q in engine.asks()})
     assert levels == dict(resting)
     assert len(engine) == sum(1 for cid in quantity if engine.order(cid) is not None)
+
+
+class ReferenceEngine:
+    """Plain-list price-time matcher for limit/market orders with GTC/IOC/FOK and cancel."""
+
+    def __init__(self):
+        self.resting = {BUY: [], SELL: []}  # [price, arrival, cid, leaves]
+        self.arrivals = 0
+
+    def submit(self, cid, side, qty, price, market, tif):
+        opp = self.resting[SELL if side == BUY else BUY]
+        opp.sort(key=lambda o: (o[0] if side == BUY else -o[0], o[1]))
+
+        def crosses(p):
+            return market or (price >= p if side == BUY else price <= p)
+
+        shown = 0 if market else price
+        if tif == TIF_FOK and sum(o[3] for o in opp if crosses(o[0])) < qty:
+            return [rejected(cid, shown, qty, REJECT_FOK_CANNOT_FILL)]
+        out, leaves = [accepted(cid, shown, qty)], qty
+        for o in list(opp):
+            if leaves == 0 or not crosses(o[0]):
+                break
+            q = min(leaves, o[3])
+            leaves -= q
+            o[3] -= q
+            out += [taker(cid, o[0], q, leaves), maker(o[2], o[0], q, o[3])]
+            if o[3] == 0:
+                opp.remove(o)
+        if leaves and (market or tif != TIF_GTC):
+            out.append(canceled(cid, shown, leaves))
+        elif leaves:
+            self.arrivals += 1
+            self.resting[side].append([price, self.arrivals, cid, leaves])
+        return out
+
+    def cancel(self, cid):
+        for side in (BUY, SELL):
+            for o in self.resting[side]:
+                if o[2] == cid:
+                    self.resting[side].remove(o)
+                    return [canceled(cid, o[0], o[3])]
+        return [rejected(cid, 0, 0, REJECT_UNKNOWN_ID)]
+
+
+flow = st.lists(st.one_of(
+    st.tuples(st.sampled_from([BUY, SELL]), st.integers(1, 9), st.integers(97, 103), st.booleans(),
+              st.sampled_from([TIF_GTC, TIF_GTC, TIF_GTC, TIF_IOC, TIF_FOK])),
+    st.integers(1, 30),
+), min_size=5, max_size=80)
+
+
+@given(flow)
+def test_events_match_a_plain_list_reference_engine(ops):
+    engine, ref = MatchingEngine(128), ReferenceEngine()
+    for cid, o in enumerate(ops, start=1):
+        if isinstance(o, int):
+            engine.cancel(o)
+            expected = ref.cancel(o)
+        else:
+            side, qty, price, market, tif = o
+            if market:
+                engine.submit(order(cid, side, qty, type=ORDER_TYPE_MARKET, tif=tif))
+            else:
+                engine.submit(order(cid, side, qty, price, tif=tif))
+            expected = ref.submit(cid, side, qty, price, market, tif)
+        assert events(engine) == expected
