@@ -28,13 +28,11 @@ ctypedef struct FreeList:
     Py_ssize_t free_top        # number of free blocks
 
 
-# cdivision: BLOCK_ALIGN and stride are >= 16, never zero
-@cython.cdivision(True)
 cdef inline int pool_init(FreeList *pool, Py_ssize_t block_size, Py_ssize_t capacity) noexcept nogil:
     """Allocate capacity blocks of block_size bytes (both >= 1); return -1 when out of memory."""
     cdef Py_ssize_t i
     pool.block_size = block_size
-    pool.stride = (block_size + BLOCK_ALIGN - 1) // BLOCK_ALIGN * BLOCK_ALIGN
+    pool.stride = (block_size + BLOCK_ALIGN - 1) & ~(<Py_ssize_t>BLOCK_ALIGN - 1)  # power of two
     pool.capacity = capacity
     pool.free_top = 0
     # malloc returns memory aligned for any type (16 bytes on x86-64 glibc): blocks stay aligned
