@@ -29,6 +29,11 @@ from hft.model.objects cimport (
 
 from hft.core.encoding import DECODE_ERRORS
 
+# cpdef enums declared in a .pxd surface only as classes; export their members by name too.
+for _enum in (BarAggregation, PriceType, BookAction):
+    globals().update(_enum.__members__)
+del _enum
+
 cdef object _U64_MAX = 2**64 - 1
 
 

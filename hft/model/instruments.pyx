@@ -18,6 +18,11 @@ from decimal import Decimal
 
 from hft.model.objects import Currency as _Currency
 
+# cpdef enums declared in a .pxd surface only as classes; export their members by name too.
+for _enum in (InstrumentKind, CheckResult):
+    globals().update(_enum.__members__)
+del _enum
+
 CHECK_REASONS = {
     CHECK_OK: "ok",
     CHECK_PRICE_PRECISION: "price has more decimals than the instrument's price precision",
