@@ -198,6 +198,7 @@ cdef class _RingBase:
     cdef bint has_shm_view
     cdef readonly object shm    # multiprocessing.shared_memory.SharedMemory, or None
     cdef readonly int kind
+    cdef object spare           # pop()'s last result, rewritten in place once unreferenced
 
     cdef int _setup(self, uint8_t *region, int64_t capacity, int64_t slot_size,
                     bint initialise) except -1

@@ -15,6 +15,7 @@ from cpython.bytes cimport (
     PyBytes_AS_STRING, PyBytes_CheckExact, PyBytes_FromStringAndSize, PyBytes_GET_SIZE,
 )
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
+from cpython.ref cimport PyObject
 from libc.stdint cimport int64_t, uint64_t, uint32_t, uint8_t, uintptr_t
 from libc.string cimport memcpy, memset
 from posix.time cimport CLOCK_MONOTONIC, clock_gettime, nanosleep, timespec
@@ -31,6 +32,30 @@ __all__ = ["MpmcRing", "RingEmpty", "RingError", "RingFull", "RingKind", "SpscRi
 
 cdef extern from "<sched.h>" nogil:
     int sched_yield()
+
+cdef extern from *:
+    """
+    /* pop() may rewrite its previous bytes result when the ring holds the only reference:
+     * nobody can observe that object, so reusing it is indistinguishable from a new one and
+     * saves an allocation and a free per record. Off on free-threaded builds, where another
+     * thread may take a reference between the check and the write. */
+    #ifdef Py_GIL_DISABLED
+    static inline int hft_bytes_unshared(PyObject *b) { (void)b; return 0; }
+    #else
+    static inline int hft_bytes_unshared(PyObject *b) { return Py_REFCNT(b) == 1; }
+    #endif
+    #if defined(__GNUC__)
+    #pragma GCC diagnostic push
+    #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+    #endif
+    /* the bytes' content changes, so its cached hash must go (ob_shash: deprecated, present) */
+    static inline void hft_bytes_forget_hash(PyObject *b) { ((PyBytesObject *)b)->ob_shash = -1; }
+    #if defined(__GNUC__)
+    #pragma GCC diagnostic pop
+    #endif
+    """
+    bint hft_bytes_unshared(PyObject *b)
+    void hft_bytes_forget_hash(PyObject *b)
 
 cdef uint64_t MAGIC = 0x00474E4952544648ULL   # b"HFTRING\0" read as a little-endian uint64
 RING_MAGIC = MAGIC
@@ -220,6 +245,7 @@ cdef class _RingBase:
         self.view.mask = capacity - 1
         self.view.slot_size = slot_size
         self.view.stride = stride
+        self.spare = PyBytes_FromStringAndSize(NULL, slot_size)
         if initialise:
             memset(region, 0, region_size(self.kind, capacity, slot_size))
             if self.kind == RING_KIND_MPMC:
@@ -375,21 +401,22 @@ cdef class _RingBase:
     def pop(self) -> bytes | None:
         """Pop the oldest record as bytes; return None when the ring is empty."""
         cdef void *slot
+        cdef char *dst
         if self.region == NULL:
             raise_closed()
         if self.kind == RING_KIND_SPSC:
-            # copy straight from the slot into the new bytes, then hand the slot back
             slot = spsc_front(&self.view)
             if slot == NULL:
                 return None
-            out = PyBytes_FromStringAndSize(<char *>slot, self.view.slot_size)
+            dst = take_spare(self)
+            memcpy(dst, slot, self.view.slot_size)
             spsc_release(&self.view)
-            return out
+            return self.spare
         if mpmc_size(&self.view) == 0:
             return None
-        out = PyBytes_FromStringAndSize(NULL, self.view.slot_size)
-        if mpmc_try_pop(&self.view, PyBytes_AS_STRING(out)):
-            return out
+        dst = take_spare(self)
+        if mpmc_try_pop(&self.view, dst):
+            return self.spare
         return None
 
     @cython.always_allow_keywords(False)
@@ -485,6 +512,15 @@ cdef class _RingBase:
         if not ok:
             raise RingEmpty(f"ring empty for {timeout_s} s")
         return out
+
+
+cdef inline char *take_spare(_RingBase ring) except NULL:
+    # reuse pop()'s last result if the caller dropped it, else let it go and make a new one
+    if hft_bytes_unshared(<PyObject *>ring.spare):
+        hft_bytes_forget_hash(<PyObject *>ring.spare)
+    else:
+        ring.spare = PyBytes_FromStringAndSize(NULL, ring.view.slot_size)
+    return PyBytes_AS_STRING(ring.spare)
 
 
 cdef tuple check_header(shm, int kind, capacity, slot_size):

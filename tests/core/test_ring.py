@@ -72,6 +72,19 @@ def test_pop_returns_none_when_empty(kind):
     assert ring.pop_into(bytearray(8)) is False
 
 
+def test_popped_records_stay_intact_while_referenced_and_hash_by_content(kind):
+    ring = kind(4, 8)
+    kept = []
+    for i in range(20):
+        ring.push(rec(i, 8))
+        kept.append(ring.pop())             # held: pop must not rewrite it
+        ring.push(rec(100 + i, 8))
+        hash(ring.pop())                    # dropped: pop may reuse it, hash must follow
+    assert kept == [rec(i, 8) for i in range(20)]
+    ring.push(rec(7, 8))
+    assert {ring.pop(): 1} == {rec(7, 8): 1}
+
+
 def test_wraps_around_many_times(kind):
     ring = kind(4, 8)
     expected = 0
