@@ -1,0 +1,247 @@
+"""Hold what a backtest produced: orders, fills, positions, the equity curve and statistics.
+
+    result = BacktestResult(fills=fills, equity=equity, orders=orders)
+    result.statistics.sharpe          # see hft.backtest.statistics for the conventions
+    print(result.summary())
+    frames = result.to_pandas()       # {"orders": DataFrame, ...} when pandas is installed
+
+Tables are numpy structured arrays (FILL_DTYPE, ORDER_DTYPE, ROUND_TRIP_DTYPE, EQUITY_DTYPE),
+floats for display and statistics; the node itself keeps fixed-point values. Pandas is not a
+dependency: `to_pandas()` imports it when called.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+
+from hft.backtest.statistics import (
+    FILL_DTYPE,
+    NS_PER_DAY,
+    ROUND_TRIP_DTYPE,
+    SIDE_BUY,
+    Statistics,
+    compute_statistics,
+    drawdown_series,
+    round_trips,
+)
+
+__all__ = [
+    "EQUITY_DTYPE",
+    "FILL_DTYPE",
+    "ORDER_DTYPE",
+    "ROUND_TRIP_DTYPE",
+    "BacktestResult",
+    "format_duration_ns",
+]
+
+EQUITY_DTYPE = np.dtype([("ts", "<i8"), ("equity", "<f8")])
+
+# One order as it ended. Enum fields hold hft.core.encoding / hft.model.enums values.
+ORDER_DTYPE = np.dtype([
+    ("ts_init", "<i8"),
+    ("ts_last", "<i8"),
+    ("client_order_id", "U40"),
+    ("instrument", "U32"),
+    ("side", "u1"),           # SIDE_BUY = 1, SIDE_SELL = 2
+    ("order_type", "u1"),     # ORDER_TYPE_MARKET = 1, LIMIT, STOP_MARKET, STOP_LIMIT
+    ("time_in_force", "u1"),  # TIF_GTC = 1, IOC, FOK, GTD, DAY
+    ("status", "u1"),         # ORDER_STATUS_*, e.g. FILLED = 12
+    ("qty", "<f8"),
+    ("price", "<f8"),         # NaN for market and stop-market orders
+    ("filled_qty", "<f8"),
+    ("avg_px", "<f8"),        # NaN when nothing filled
+])
+
+_TABLES = ("orders", "fills", "positions", "equity")
+
+
+def _table(value: Any, dtype: np.dtype, name: str) -> np.ndarray:
+    if value is None:
+        return np.empty(0, dtype=dtype)
+    arr = np.asarray(value)
+    if arr.dtype == dtype:
+        return arr
+    missing = [n for n in dtype.names if n not in (arr.dtype.names or ())]
+    if missing:
+        raise ValueError(f"{name}: missing field(s) {', '.join(missing)}, "
+                         f"expected the fields {', '.join(dtype.names)}")
+    out = np.empty(arr.shape[0], dtype=dtype)
+    for field in dtype.names:
+        out[field] = arr[field]
+    return out
+
+
+def format_duration_ns(ns: float) -> str:
+    """Format a duration in ns as '2d 03:04:05', '03:04:05.250' or 'n/a' for NaN."""
+    if ns is None or not math.isfinite(ns):
+        return "n/a"
+    total_ms = int(round(ns / 1e6))
+    days, rem = divmod(total_ms, 86_400_000)
+    h, rem = divmod(rem, 3_600_000)
+    m, rem = divmod(rem, 60_000)
+    s, ms = divmod(rem, 1000)
+    text = f"{h:02d}:{m:02d}:{s:02d}" + (f".{ms:03d}" if ms and not days else "")
+    return f"{days}d {text}" if days else text
+
+
+def _fmt(value: float, kind: str) -> str:
+    if isinstance(value, float) and math.isnan(value):
+        return "NaN"
+    if isinstance(value, float) and math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    if kind == "pct":
+        return f"{value * 100:.2f} %"
+    if kind == "ratio":
+        return f"{value:.3f}"
+    if kind == "money":
+        return f"{value:,.2f}"
+    if kind == "duration":
+        return format_duration_ns(value)
+    return str(value)
+
+
+# (label, Statistics field, format)
+SUMMARY_ROWS: tuple[tuple[str, str, str], ...] = (
+    ("Starting equity", "starting_equity", "money"),
+    ("Ending equity", "ending_equity", "money"),
+    ("PnL", "pnl", "money"),
+    ("Total return", "total_return", "pct"),
+    ("Annualized return", "annualized_return", "pct"),
+    ("Sharpe", "sharpe", "ratio"),
+    ("Sortino", "sortino", "ratio"),
+    ("Max drawdown", "max_drawdown", "pct"),
+    ("Max drawdown duration", "max_drawdown_duration_ns", "duration"),
+    ("Trades (round trips)", "trade_count", "int"),
+    ("Open trades at end", "open_trade_count", "int"),
+    ("Win rate", "win_rate", "pct"),
+    ("Profit factor", "profit_factor", "ratio"),
+    ("Average holding time", "average_holding_ns", "duration"),
+    ("Fills", "fill_count", "int"),
+    ("Fees", "fees", "money"),
+    ("Traded notional", "traded_notional", "money"),
+    ("Turnover (x start)", "turnover", "ratio"),
+)
+
+
+class BacktestResult:
+    """Collect the tables of one backtest and compute its statistics on first use.
+
+    Parameters
+    ----------
+    fills: FILL_DTYPE array (or any structured array with its fields), one row per fill.
+    equity: EQUITY_DTYPE array (ts, equity) sampled during the run, first row the start.
+    orders: ORDER_DTYPE array, one row per order, or None.
+    multipliers: instrument id -> contract multiplier for PnL and notional (default 1).
+    period_ns: return period for Sharpe and Sortino (default one UTC day, 365 a year).
+    config: a JSON-able summary of the run's config (the report writes it out).
+    data_reports: `source.report()` of each data source (rows read, kept, skipped).
+    timings: seconds per phase ({"load": ..., "run": ..., "total": ...}).
+    counts: other counters of the run ({"records": ..., "orders": ...}).
+    """
+
+    def __init__(self, *, fills: Any = None, equity: Any, orders: Any = None,
+                 multipliers: Mapping[str, float] | float = 1.0, period_ns: int = NS_PER_DAY,
+                 config: Mapping[str, Any] | None = None,
+                 data_reports: Sequence[Mapping[str, Any]] = (),
+                 timings: Mapping[str, float] | None = None,
+                 counts: Mapping[str, int] | None = None) -> None:
+        self.fills = _table(fills, FILL_DTYPE, "fills")
+        self.equity = _table(equity, EQUITY_DTYPE, "equity")
+        if self.equity.size == 0:
+            raise ValueError("equity: empty, expected at least one (ts, equity) row: the start")
+        self.orders = _table(orders, ORDER_DTYPE, "orders")
+        self.multipliers = multipliers
+        self.period_ns = int(period_ns)
+        self.config = dict(config or {})
+        self.data_reports = [dict(r) for r in data_reports]
+        self.timings = dict(timings or {})
+        self.counts = dict(counts or {})
+
+    @cached_property
+    def positions(self) -> np.ndarray:
+        """Return the round trips (ROUND_TRIP_DTYPE), closed and still open, by ts_open."""
+        return round_trips(self.fills, self.multipliers)
+
+    @cached_property
+    def statistics(self) -> Statistics:
+        """Return every summary figure (computed once)."""
+        return compute_statistics(self.equity["ts"], self.equity["equity"], self.fills,
+                                  period_ns=self.period_ns, multipliers=self.multipliers,
+                                  trips=self.positions)
+
+    @property
+    def instruments(self) -> list[str]:
+        """Return the instrument ids that have fills, sorted."""
+        return sorted({str(i) for i in self.fills["instrument"]})
+
+    def drawdown(self) -> np.ndarray:
+        """Return the drawdown (equity / running peak - 1) at every equity sample."""
+        return drawdown_series(self.equity["equity"])
+
+    def position_series(self, instrument: str) -> tuple[np.ndarray, np.ndarray]:
+        """Return (ts, signed position after each fill) of one instrument, starting flat.
+
+        The first point is (first equity ts, 0) so a plot starts at the run's start.
+        """
+        f = self.fills[self.fills["instrument"] == instrument]
+        f = f[np.argsort(f["ts"], kind="stable")]
+        signed = np.where(f["side"] == SIDE_BUY, f["qty"], -f["qty"])
+        ts = np.concatenate(([self.equity["ts"][0]], f["ts"]))
+        return ts, np.concatenate(([0.0], np.cumsum(signed)))
+
+    def counts_summary(self) -> dict[str, int]:
+        """Return row counts of every table plus the run's own counters."""
+        out = {"orders": int(self.orders.size), "fills": int(self.fills.size),
+               "positions": int(self.positions.size), "equity_samples": int(self.equity.size)}
+        out.update({k: int(v) for k, v in self.counts.items()})
+        return out
+
+    def summary(self) -> str:
+        """Return the statistics as an aligned two-column text table."""
+        stats = self.statistics
+        rows = [(label, _fmt(getattr(stats, field), kind)) for label, field, kind in SUMMARY_ROWS]
+        width = max(len(label) for label, _ in rows)
+        vwidth = max(len(v) for _, v in rows)
+        line = "-" * (width + vwidth + 3)
+        return "\n".join([line] + [f"{label:<{width}}   {v:>{vwidth}}" for label, v in rows] + [line])
+
+    def to_pandas(self, table: str | None = None) -> Any:
+        """Return one table ("orders", "fills", "positions", "equity") as a DataFrame, or all in a dict.
+
+        Timestamp columns (ts, ts_*) become UTC datetimes, ts_close 0 becomes NaT.
+
+        Raises
+        ------
+        ImportError: pandas is not installed (it is not a dependency of hft).
+        ValueError: table is not one of the four names.
+        """
+        if table is not None and table not in _TABLES:
+            raise ValueError(f"table must be one of {', '.join(_TABLES)}, got {table!r}")
+        try:
+            import pandas as pd
+        except ImportError:
+            raise ImportError("BacktestResult.to_pandas() needs pandas, which hft does not "
+                              "install: pip install pandas") from None
+
+        def frame(name: str):
+            arr = getattr(self, name)
+            df = pd.DataFrame({f: arr[f] for f in arr.dtype.names})
+            for col in df.columns:
+                if col == "ts" or col.startswith("ts_"):
+                    ts = df[col].where(df[col] != 0) if col == "ts_close" else df[col]
+                    df[col] = pd.to_datetime(ts, unit="ns", utc=True)
+            return df
+
+        if table is not None:
+            return frame(table)
+        return {name: frame(name) for name in _TABLES}
+
+    def __repr__(self) -> str:
+        s = self.statistics
+        return (f"BacktestResult(fills={self.fills.size}, trades={s.trade_count}, "
+                f"pnl={s.pnl:.2f}, sharpe={s.sharpe:.3f})")
