@@ -61,12 +61,19 @@ def _fmt(x: float | None) -> str:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--json", action="store_true", help="print one JSON object")
+    ap.add_argument("--markdown", action="store_true", help="print a Markdown table (docs/BENCHMARKS.md)")
     ap.add_argument("-k", help="pytest -k expression selecting benchmarks")
     args = ap.parse_args(argv)
     rows, code = run(args.k, quiet=True)
     if args.json:
         print(json.dumps({n: {key: r[key] for key in ("value", "unit", "baseline", "ratio")}
                           for n, r in sorted(rows.items())}, indent=2))
+    elif args.markdown:
+        print("| figure | value | unit | baseline | ratio | target |")
+        print("|---|---:|---|---:|---:|---|")
+        for name, r in sorted(rows.items()):
+            print(f"| `{name}` | {_fmt(r['value'])} | {r['unit']} | {_fmt(r['baseline'])} | "
+                  f"{_fmt(r['ratio'])} | {r.get('target') or ''} |")
     else:
         print(f"{'figure':34} {'value':>10} {'unit':10} {'baseline':>10} {'ratio':>8}  target")
         for name, r in sorted(rows.items()):
