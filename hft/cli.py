@@ -1,0 +1,157 @@
+"""Run hft from the command line: `hft backtest CONFIG`, `hft --version`.
+
+    hft backtest examples/ema_cross/config.toml --output out/ema
+    hft backtest CONFIG --no-plot --quiet
+
+`backtest` loads the config, runs it on a TradingNode, prints the summary table and
+writes report.json and tearsheet.png into the output folder (--output, else the config's
+output_dir, else results/<config name>). `live`, `venue` and `bench` are not built yet:
+they say so and exit with 2.
+
+Exit codes: 0 success; 1 the config, the data or the run failed (the message names the
+file and key or row); 2 bad usage or a command that is not available.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import hft
+
+__all__ = ["main", "run_backtest_config"]
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+_NOT_YET = {
+    "live": "run a strategy live against a venue",
+    "venue": "serve the sandbox venue on 127.0.0.1",
+    "bench": "run the benchmark suites",
+}
+
+
+def run_backtest_config(config: Any, *, progress: bool = True) -> Any:
+    """Run a NodeConfig as a backtest on a TradingNode; return its BacktestResult.
+
+    Raises whatever the node raises (ConfigError, DataError, ...); ImportError when the
+    backtest engine is not installed.
+    """
+    from hft.backtest.results import BacktestResult
+    from hft.kernel.node import TradingNode
+
+    started = time.perf_counter()
+    node = TradingNode(config)
+    built = time.perf_counter()
+    run = node.run(progress=progress) if _accepts_progress(node.run) else node.run()
+    done = time.perf_counter()
+    result = BacktestResult.from_node(node, run, config=config)
+    result.timings.setdefault("build", built - started)
+    result.timings.setdefault("run", done - built)
+    result.timings["total"] = time.perf_counter() - started
+    return result
+
+
+def _accepts_progress(fn: Any) -> bool:
+    import inspect
+
+    try:
+        return "progress" in inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="hft", description="hft: backtest and trade with one node.")
+    p.add_argument("--version", action="version", version=f"hft {hft.__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    bt = sub.add_parser("backtest", help="run a backtest from a config file",
+                        description="Run a backtest; print its summary, write report.json and "
+                                    "tearsheet.png into the output folder.")
+    bt.add_argument("config", metavar="CONFIG", help="node config file (TOML or JSON)")
+    bt.add_argument("--output", "-o", metavar="DIR",
+                    help="output folder (default: the config's output_dir, else results/<config name>)")
+    bt.add_argument("--no-plot", action="store_true", help="do not render tearsheet.png")
+    bt.add_argument("--quiet", "-q", action="store_true",
+                    help="print nothing but errors (no progress bar, no summary)")
+
+    for name, text in _NOT_YET.items():
+        sub.add_parser(name, help=f"{text} (not available yet)", add_help=True)
+    return p
+
+
+def _output_dir(args: argparse.Namespace, config: Any) -> Path:
+    if args.output:
+        return Path(args.output)
+    if getattr(config, "output_dir", None):
+        return Path(config.output_dir)
+    return Path("results") / Path(args.config).stem
+
+
+def _backtest(args: argparse.Namespace) -> int:
+    from hft.backtest.loaders import DataError
+    from hft.kernel.config import ConfigError, load_config
+
+    def say(text: str) -> None:
+        if not args.quiet:
+            print(text)
+
+    try:
+        config = load_config(args.config)
+    except ConfigError as e:
+        print(f"hft backtest: config error: {e}", file=sys.stderr)
+        return EXIT_FAILED
+    if config.mode != "backtest":
+        print(f"hft backtest: config error: {args.config}: mode: expected 'backtest', "
+              f"got {config.mode!r}", file=sys.stderr)
+        return EXIT_FAILED
+    try:
+        result = run_backtest_config(config, progress=not args.quiet)
+    except ImportError as e:
+        print(f"hft backtest: the backtest engine is not available: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except (ConfigError, DataError, FileNotFoundError) as e:
+        print(f"hft backtest: {e}", file=sys.stderr)
+        return EXIT_FAILED
+
+    from hft.backtest.report import write_report
+
+    out = _output_dir(args, config)
+    say(result.summary())
+    report = write_report(result, out / "report.json", config=config)
+    say(f"report:    {report}")
+    if not args.no_plot:
+        try:
+            from hft.backtest.tearsheet import render_tearsheet
+
+            sheet = render_tearsheet(result, out / "tearsheet.png", title=Path(args.config).stem)
+            say(f"tearsheet: {sheet}")
+        except ImportError as e:
+            print(f"hft backtest: tearsheet skipped: {e}", file=sys.stderr)
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse argv (default sys.argv[1:]), run the command and return the exit code."""
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as e:  # --help, --version, usage errors: argparse's own exit code
+        return int(e.code or 0)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    if args.command == "backtest":
+        return _backtest(args)
+    print(f"hft {args.command}: not available yet: see issue 6", file=sys.stderr)
+    return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

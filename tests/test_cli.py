@@ -1,0 +1,104 @@
+"""The `hft` command line: backtest outputs, errors, version and the not-yet commands."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import hft
+from hft import cli
+from hft.backtest.results import EQUITY_DTYPE, BacktestResult
+from hft.backtest.statistics import FILL_DTYPE
+
+T0 = 1_577_836_800 * 10**9
+
+CONFIG = """
+trader_id = "TEST"
+[[instruments]]
+id = "X.SIM"
+price_precision = 2
+size_precision = 3
+"""
+
+
+def canned_result(config, progress=True):
+    fills = np.array([(T0 + 1, "X.SIM", 1, 1, 1.0, 100.0, 0.05, 2),
+                      (T0 + 2 * 10**9, "X.SIM", 2, 2, 1.0, 101.0, 0.05, 2)], dtype=FILL_DTYPE)
+    equity = np.array([(T0, 1000.0), (T0 + 10**9, 1000.5), (T0 + 2 * 10**9, 1000.9)],
+                      dtype=EQUITY_DTYPE)
+    return BacktestResult(fills=fills, equity=equity, timings={"run": 0.01},
+                          data_reports=[{"file": "x.csv", "rows_read": 3, "rows_kept": 3, "skipped": {}}])
+
+
+@pytest.fixture
+def config_file(tmp_path, monkeypatch):
+    monkeypatch.setattr(cli, "run_backtest_config", canned_result)
+    path = tmp_path / "tiny.toml"
+    path.write_text(CONFIG)
+    return path
+
+
+def test_backtest_prints_summary_and_writes_report_and_tearsheet(config_file, tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    out = tmp_path / "out"
+    assert cli.main(["backtest", str(config_file), "--output", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "Sharpe" in printed and "Profit factor" in printed and "report.json" in printed
+    doc = json.loads((out / "report.json").read_text())
+    assert doc["config"]["trader_id"] == "TEST"
+    assert doc["statistics"]["trade_count"] == 1
+    assert doc["data"][0]["file"] == "x.csv"
+    assert (out / "tearsheet.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_backtest_no_plot_and_quiet_write_only_the_report_silently(config_file, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert cli.main(["backtest", str(config_file), "-o", str(out), "--no-plot", "--quiet"]) == 0
+    assert capsys.readouterr().out == ""
+    assert sorted(p.name for p in out.iterdir()) == ["report.json"]
+
+
+def test_backtest_output_defaults_to_the_configs_output_dir(config_file, tmp_path):
+    config_file.write_text('output_dir = "here"\n' + CONFIG)
+    assert cli.main(["backtest", str(config_file), "--no-plot", "-q"]) == 0
+    assert (tmp_path / "here" / "report.json").exists()  # relative to the config file
+
+
+def test_backtest_config_error_names_file_and_key_and_exits_1(tmp_path, capsys):
+    bad = tmp_path / "bad.toml"
+    bad.write_text(CONFIG.replace("price_precision = 2", 'price_precision = "two"'))
+    assert cli.main(["backtest", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert "bad.toml" in err and "instruments[0].price_precision" in err
+
+
+def test_backtest_missing_config_exits_1(tmp_path, capsys):
+    assert cli.main(["backtest", str(tmp_path / "nope.toml")]) == 1
+    assert "file not found" in capsys.readouterr().err
+
+
+def test_backtest_rejects_a_live_config(tmp_path, capsys):
+    path = tmp_path / "live.toml"
+    path.write_text('mode = "live"\n' + CONFIG)
+    assert cli.main(["backtest", str(path)]) == 1
+    assert "mode: expected 'backtest'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", ["live", "venue", "bench"])
+def test_commands_not_built_yet_say_so_and_exit_2(command, capsys):
+    assert cli.main([command]) == 2
+    assert "not available yet: see issue 6" in capsys.readouterr().err
+
+
+def test_no_command_prints_help_and_exits_2(capsys):
+    assert cli.main([]) == 2
+    assert "backtest" in capsys.readouterr().err
+
+
+def test_version_flag_prints_the_package_version():
+    done = subprocess.run([sys.executable, "-m", "hft.cli", "--version"], capture_output=True,
+                          text=True, check=False)
+    assert done.returncode == 0
+    assert done.stdout.strip() == f"hft {hft.__version__}"
