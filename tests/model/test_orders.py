@@ -430,3 +430,12 @@ def test_from_record_names_the_bad_field():
         Order.from_record(bytes(rec), *IDS)
     with pytest.raises(ValueError, match="field 'length'"):
         Order.from_record(bytes(rec[:100]), *IDS)
+
+
+def test_order_enums_are_the_core_record_enums_and_members_are_exported():
+    import hft.core.encoding as encoding
+    import hft.model.enums as enums
+    assert enums.OrderSide is encoding.Side and enums.OrderType is encoding.OrderType
+    assert enums.TimeInForce is encoding.TimeInForce
+    assert enums.ORDER_STATUS_FILLED == S.ORDER_STATUS_FILLED == 12
+    assert enums.POSITION_SIDE_SHORT == 2 and enums.LIQUIDITY_SIDE_MAKER == 1
