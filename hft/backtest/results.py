@@ -13,7 +13,7 @@ dependency: `to_pandas()` imports it when called.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import cached_property
 from typing import Any
 
@@ -37,6 +37,7 @@ __all__ = [
     "ROUND_TRIP_DTYPE",
     "BacktestResult",
     "format_duration_ns",
+    "orders_table",
 ]
 
 EQUITY_DTYPE = np.dtype([("ts", "<i8"), ("equity", "<f8")])
@@ -74,6 +75,21 @@ def _table(value: Any, dtype: np.dtype, name: str) -> np.ndarray:
     for field in dtype.names:
         out[field] = arr[field]
     return out
+
+
+def orders_table(orders: Iterable[Any]) -> np.ndarray:
+    """Return an ORDER_DTYPE table of hft.model.orders.Order objects (in the given order)."""
+    rows = []
+    for o in orders:
+        size_scale = 10.0 ** -o.size_precision
+        px_scale = 10.0 ** -o.price_precision
+        has_price = o.price is not None
+        filled = o.filled_qty_raw * size_scale
+        rows.append((o.ts_init, o.ts_last, str(o.client_order_id), str(o.instrument_id),
+                     int(o.side), int(o.order_type), int(o.time_in_force), int(o.status),
+                     o.quantity_raw * size_scale, o.price_raw * px_scale if has_price else math.nan,
+                     filled, float(o.avg_px) if filled > 0 else math.nan))
+    return np.array(rows, dtype=ORDER_DTYPE) if rows else np.empty(0, dtype=ORDER_DTYPE)
 
 
 def format_duration_ns(ns: float) -> str:

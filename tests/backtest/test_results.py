@@ -121,3 +121,21 @@ def test_report_is_strict_json_without_nan_literals():
     r = BacktestResult(equity=np.array([(T0, 100.0)], dtype=EQUITY_DTYPE))
     text = json.dumps(build_report(r), allow_nan=False)  # raises on a float NaN
     assert '"sharpe": "NaN"' in text
+
+
+def test_orders_table_reads_model_orders():
+    from hft.core.encoding import SIDE_BUY, SIDE_SELL
+    from hft.model.identifiers import ClientOrderId, InstrumentId, StrategyId, TraderId
+    from hft.model.objects import Price, Quantity
+    from hft.model.orders import Order
+    from hft.backtest.results import orders_table
+
+    ids = (TraderId("T-1"), StrategyId("S-1"), InstrumentId.from_str("X.V"))
+    limit = Order.limit(*ids, ClientOrderId("O-1"), SIDE_BUY, Quantity("1.500"), Price("101.25"),
+                        ts_init=7)
+    market = Order.market(*ids, ClientOrderId("O-2"), SIDE_SELL, Quantity("2"), ts_init=8)
+    t = orders_table([limit, market])
+    assert list(t["client_order_id"]) == ["O-1", "O-2"]
+    assert t[0]["qty"] == 1.5 and t[0]["price"] == 101.25 and t[0]["ts_init"] == 7
+    assert t[0]["instrument"] == "X.V" and t[1]["side"] == SIDE_SELL
+    assert math.isnan(t[1]["price"]) and math.isnan(t[1]["avg_px"]) and t[1]["filled_qty"] == 0
