@@ -325,7 +325,7 @@ cdef class Order:
             self.trigger_price_raw = _px_at(f"{where}: field 'trigger_price'", trigger_price, pp)
         self.ts_init = ts_init
         self.ts_last = ts_init
-        self.tags = tuple(tags) if tags else ()
+        self.tags = (tags,) if isinstance(tags, str) else (tuple(tags) if tags else ())
         self._status = ORDER_STATUS_INITIALIZED
         self._previous_status = ORDER_STATUS_INITIALIZED
         self._trade_ids = set()

@@ -364,6 +364,7 @@ def test_factories_build_each_type_with_its_flags():
         (OrderType.ORDER_TYPE_LIMIT, SELL, TimeInForce.TIF_GTD)
     assert gtd.post_only and gtd.reduce_only and gtd.expire_time_ns == 99 and gtd.tags == ("a",)
     assert gtd.is_sell and not gtd.is_buy and gtd.is_passive
+    assert Order.market(*IDS, BUY, q("1"), tags="entry").tags == ("entry",)
     sm = Order.stop_market(*IDS, BUY, q("1"), p("99.5"))
     assert sm.price is None and sm.trigger_price == p("99.5")
     sl = Order.stop_limit(*IDS, BUY, q("1"), p("100"), p("99.25"))
