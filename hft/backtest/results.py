@@ -144,6 +144,63 @@ SUMMARY_ROWS: tuple[tuple[str, str, str], ...] = (
 )
 
 
+def _get(obj: Any, name: str) -> Any:
+    value = obj.get(name) if isinstance(obj, Mapping) else getattr(obj, name, None)
+    return value() if callable(value) and not isinstance(value, np.ndarray) else value
+
+
+def _fills_from_run(fills: Any, instruments: list[Any]) -> np.ndarray:
+    if fills is None:
+        return np.empty(0, dtype=FILL_DTYPE)
+    arr = np.asarray(fills)
+    names = arr.dtype.names or ()
+    out = np.zeros(arr.shape[0], dtype=FILL_DTYPE)
+    inst = arr["instrument"] if "instrument" in names else arr["instrument_id"]
+    if inst.dtype.kind in "iu":  # a dense index into the config's instruments
+        ids = np.array([i.id for i in instruments] or [""], dtype="U32")
+        bad = (inst < 0) | (inst >= len(instruments))
+        if bad.any():
+            raise ValueError(f"fills: instrument index {int(inst[np.argmax(bad)])} is not one of "
+                             f"the {len(instruments)} configured instruments")
+        precisions = np.array([(i.size_precision, i.price_precision) for i in instruments] or [(0, 0)])
+        out["instrument"] = ids[inst]
+    else:
+        out["instrument"] = inst
+        by_id = {i.id: (i.size_precision, i.price_precision) for i in instruments}
+        precisions = np.array([by_id.get(str(x), (0, 0)) for x in inst]).reshape(-1, 2)
+        inst = np.arange(arr.shape[0])
+    for field in ("ts", "order_id", "side", "fee", "liquidity"):
+        alt = {"ts": "ts_event", "order_id": "client_order_num", "fee": "commission"}.get(field)
+        if field in names:
+            out[field] = arr[field]
+        elif alt in names:
+            out[field] = arr[alt]
+    for field, raw, col in (("qty", "qty_raw", 0), ("px", "px_raw", 1)):
+        if field in names:
+            out[field] = arr[field]
+        else:  # fixed point: scale by the instrument's precision
+            out[field] = arr[raw] * 10.0 ** -precisions[inst, col]
+    return out
+
+
+def _fallback_equity(node: Any, run: Any, config: Any, fills: np.ndarray) -> np.ndarray:
+    start = 0.0
+    for venue in getattr(config, "venues", []) or []:
+        start += float(sum(amount for amount, _ in venue.balances()))
+    portfolio = getattr(node, "portfolio", None)
+    pnl = float(portfolio.total_pnl_float()) if portfolio is not None else 0.0
+    t0 = _get(run, "start_ts") or (int(fills["ts"].min()) if fills.size else 0)
+    t1 = _get(run, "end_ts") or (int(fills["ts"].max()) if fills.size else t0)
+    return np.array([(t0, start), (t1, start + pnl)], dtype=EQUITY_DTYPE)
+
+
+def _orders_from_cache(cache: Any) -> list[Any] | None:
+    getter = getattr(cache, "orders", None) or getattr(cache, "orders_all", None)
+    if callable(getter):
+        return list(getter())
+    return None
+
+
 class BacktestResult:
     """Collect the tables of one backtest and compute its statistics on first use.
 
@@ -177,6 +234,54 @@ class BacktestResult:
         self.data_reports = [dict(r) for r in data_reports]
         self.timings = dict(timings or {})
         self.counts = dict(counts or {})
+
+    @classmethod
+    def from_node(cls, node: Any, run: Any, *, config: Any = None,
+                  period_ns: int = NS_PER_DAY) -> BacktestResult:
+        """Collect a result from a TradingNode after `run = node.run()` (backtest runner).
+
+        Reads from run: `fills` (FILL_DTYPE-like; a numeric `instrument` is an index into
+        the config's instruments), `equity` ((ts, equity) rows), `orders` (ORDER_DTYPE-like
+        or Order objects; else the node cache's open and recently closed orders),
+        `data_reports` (or `sources`, each with `report()`), counters and timings. A run
+        without equity samples gets a two-point curve: the starting balance at the first
+        fill and starting balance + the portfolio's total PnL at the last.
+        """
+        config = config if config is not None else getattr(node, "config", None)
+        instruments = list(getattr(config, "instruments", []) or [])
+        multipliers = {i.id: float(i.multiplier) for i in instruments}
+        fills = _fills_from_run(_get(run, "fills"), instruments)
+        equity = _get(run, "equity")
+        if equity is None or len(equity) == 0:
+            equity = _fallback_equity(node, run, config, fills)
+        orders = _get(run, "orders")
+        if orders is None:
+            cache = getattr(node, "cache", None)
+            orders = _orders_from_cache(cache) if cache is not None else None
+        if orders is not None and not (isinstance(orders, np.ndarray) and orders.dtype.names):
+            orders = orders_table(orders)
+        reports = _get(run, "data_reports")
+        if reports is None:
+            reports = [src.report() for src in (_get(run, "sources") or ()) if hasattr(src, "report")]
+        counts = {}
+        for name in ("records", "quotes", "trades", "bars", "book_deltas", "orders_submitted",
+                     "orders_denied", "timers_fired"):
+            value = _get(run, name)
+            if isinstance(value, (int, np.integer)):
+                counts[name] = int(value)
+        timings = {}
+        for name, key in (("elapsed_s", "run"), ("load_s", "load"), ("ticks_per_s", None)):
+            value = _get(run, name)
+            if isinstance(value, (int, float)):
+                if key is None:
+                    counts[name] = int(value)
+                else:
+                    timings[key] = float(value)
+        from hft.backtest.report import config_summary
+
+        return cls(fills=fills, equity=equity, orders=orders, multipliers=multipliers,
+                   period_ns=period_ns, config=config_summary(config), data_reports=reports,
+                   timings=timings, counts=counts)
 
     @cached_property
     def positions(self) -> np.ndarray:

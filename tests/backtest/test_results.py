@@ -139,3 +139,23 @@ def test_orders_table_reads_model_orders():
     assert t[0]["qty"] == 1.5 and t[0]["price"] == 101.25 and t[0]["ts_init"] == 7
     assert t[0]["instrument"] == "X.V" and t[1]["side"] == SIDE_SELL
     assert math.isnan(t[1]["price"]) and math.isnan(t[1]["avg_px"]) and t[1]["filled_qty"] == 0
+
+
+def test_from_node_scales_raw_fills_and_maps_instrument_indexes():
+    from types import SimpleNamespace
+
+    cfg = config_from_dict({
+        "instruments": [{"id": "A.SIM", "price_precision": 2, "size_precision": 3},
+                        {"id": "B.SIM", "price_precision": 1, "size_precision": 0, "multiplier": "10"}],
+        "venues": [{"name": "SIM", "starting_balances": ["1000 USD"]}]})
+    raw = np.array([(T0 + 1, 1, 5, BUY, 2, 1005, 0.5, 2), (T0 + 9, 1, 6, SELL, 2, 1010, 0.5, 2)],
+                   dtype=[("ts", "<i8"), ("instrument", "<i4"), ("order_id", "<i8"), ("side", "u1"),
+                          ("qty_raw", "<i8"), ("px_raw", "<i8"), ("fee", "<f8"), ("liquidity", "u1")])
+    run = SimpleNamespace(fills=raw, equity=None, records=42, elapsed_s=0.25)
+    node = SimpleNamespace(config=cfg, portfolio=SimpleNamespace(total_pnl_float=lambda: 9.0))
+    r = BacktestResult.from_node(node, run)
+    assert list(r.fills["instrument"]) == ["B.SIM", "B.SIM"]
+    assert list(r.fills["px"]) == [100.5, 101.0] and list(r.fills["qty"]) == [2.0, 2.0]
+    assert r.positions[0]["pnl"] == pytest.approx(2 * 0.5 * 10)  # multiplier 10
+    assert list(r.equity["equity"]) == [1000.0, 1009.0]  # fallback: start, start + PnL
+    assert r.counts["records"] == 42 and r.timings["run"] == 0.25
