@@ -1,0 +1,59 @@
+# Data engine: market data in, cache and subscribers out; bars built from ticks.
+from libc.stdint cimport int64_t, uint8_t
+
+from hft.kernel.cache cimport Cache
+from hft.kernel.clock cimport Clock
+from hft.kernel.msgbus cimport MessageBus
+from hft.model.data cimport Bar, BarType, BookDelta, QuoteTick, TradeTick
+
+
+cdef class BarAggregator:
+    cdef readonly BarType bar_type
+    cdef DataEngine engine
+    cdef int64_t open_raw, high_raw, low_raw, close_raw, volume_raw
+    cdef uint8_t price_precision, size_precision
+    cdef readonly int64_t tick_count       # ticks in the bar being built
+    cdef readonly int64_t bars_built
+    cdef int price_type
+
+    cdef void update(self, int64_t px, int64_t size, uint8_t pp, uint8_t sp, int64_t ts) except *
+    cdef void handle_quote(self, QuoteTick quote) except *
+    cdef void handle_trade(self, TradeTick trade) except *
+    cdef void build(self, int64_t ts_event, int64_t ts_init) except *
+
+
+cdef class TickBarAggregator(BarAggregator):
+    pass
+
+
+cdef class VolumeBarAggregator(BarAggregator):
+    pass
+
+
+cdef class TimeBarAggregator(BarAggregator):
+    cdef readonly int64_t interval_ns
+    cdef readonly str timer_name
+
+
+cdef class DataEngine:
+    cdef readonly Clock clock
+    cdef readonly Cache cache
+    cdef readonly MessageBus msgbus
+    cdef dict _quote_handlers        # InstrumentId -> tuple of callables
+    cdef dict _trade_handlers        # InstrumentId -> tuple
+    cdef dict _bar_handlers          # BarType -> tuple
+    cdef dict _book_handlers         # InstrumentId -> tuple
+    cdef dict _quote_aggregators     # InstrumentId -> tuple of BarAggregator
+    cdef dict _trade_aggregators     # InstrumentId -> tuple of BarAggregator
+    cdef dict _aggregators           # BarType -> BarAggregator
+    cdef dict _topics                # (kind, key) -> topic str
+    cdef readonly int64_t quotes_processed
+    cdef readonly int64_t trades_processed
+    cdef readonly int64_t bars_processed
+    cdef readonly int64_t book_deltas_processed
+
+    cpdef void process_quote(self, QuoteTick quote) except *
+    cpdef void process_trade(self, TradeTick trade) except *
+    cpdef void process_bar(self, Bar bar) except *
+    cpdef void process_book_delta(self, BookDelta delta) except *
+    cdef void _publish(self, str kind, object key, object msg) except *

@@ -1,0 +1,42 @@
+# Execution engine: orders out through risk to the venue client; venue events back into
+# orders, positions, account, portfolio and the strategy.
+from libc.stdint cimport int64_t, uint64_t
+
+from hft.kernel.cache cimport Cache
+from hft.kernel.clock cimport Clock
+from hft.kernel.msgbus cimport MessageBus
+from hft.kernel.portfolio cimport Portfolio
+from hft.kernel.risk_engine cimport RiskEngine
+from hft.model.events cimport OrderEvent, OrderFilled
+from hft.model.identifiers cimport ClientOrderIdGenerator, StrategyId, TraderId
+from hft.model.instruments cimport Instrument
+from hft.model.position cimport Position
+from hft.model.orders cimport Order
+
+
+cdef class ExecutionEngine:
+    cdef readonly Clock clock
+    cdef readonly Cache cache
+    cdef readonly Portfolio portfolio
+    cdef readonly RiskEngine risk
+    cdef readonly MessageBus msgbus
+    cdef readonly TraderId trader_id
+    cdef dict _clients              # venue name -> ExecutionClient
+    cdef dict _strategies           # StrategyId -> strategy (gets the callbacks)
+    cdef dict _generators           # StrategyId -> ClientOrderIdGenerator
+    cdef dict _position_counts      # (InstrumentId, StrategyId) -> positions opened
+    cdef object _log
+    cdef uint64_t _next_event_id
+    cdef readonly int64_t orders_submitted
+    cdef readonly int64_t orders_denied
+    cdef readonly int64_t events_processed
+    cdef readonly int64_t events_dropped
+
+    cpdef bint submit_order(self, Order order) except -1
+    cpdef void cancel_order(self, Order order) except *
+    cpdef bint process_event(self, OrderEvent event) except -1
+    cdef uint64_t _event_id(self) noexcept
+    cdef Position _new_position(self, Instrument ins, StrategyId sid)
+    cdef void _deny(self, Order order, str reason) except *
+    cdef list _apply_fill(self, Order order, OrderFilled fill)
+    cdef void _dispatch(self, object strategy, OrderEvent event, list positions) except *

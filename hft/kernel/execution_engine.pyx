@@ -1,0 +1,296 @@
+"""Route orders through risk to venue clients; apply venue events everywhere they matter.
+
+Outbound (`submit_order`): the order enters the cache, passes the RiskEngine (or is denied:
+an `OrderDenied` with the reason goes to the order and to the strategy's `on_order_event`,
+and nothing raises), then `OrderSubmitted` is applied and the order goes to the
+`ExecutionClient` registered for its instrument's venue. `cancel_order` / `modify_order`
+apply `OrderPendingCancel` / `OrderPendingUpdate` first, then ask the client.
+
+Inbound (`process_event`, called by clients): the event is applied to its order (an event that
+does not fit, e.g. a repeated fill with a trade id already seen, is logged, counted in
+`events_dropped` and ignored, so a position is never doubled); the cache re-indexes the order.
+A fill then moves the strategy's netting position (one per instrument per strategy; a fill
+through zero closes it and opens the next, see `hft.model.position`), the risk checker's
+position, the venue's account and the portfolio. Last, the strategy is told:
+`on_order_event(event)` for every event, `on_fill(fill)` for fills, then
+`on_position_changed(position)` for each position the fill touched (opened, changed or
+closed; on a flip the closed one first, then the new one).
+
+Client order ids come from one `ClientOrderIdGenerator` per strategy: deterministic, so a
+backtest rerun issues the same ids.
+"""
+
+from libc.stdint cimport int64_t, uint64_t
+
+from hft.core.encoding cimport SIDE_BUY
+from hft.kernel.cache cimport Cache
+from hft.kernel.clock cimport Clock
+from hft.kernel.msgbus cimport MessageBus
+from hft.kernel.portfolio cimport Portfolio
+from hft.kernel.risk_engine cimport RiskEngine
+from hft.model.enums cimport (
+    ORDER_EVENT_FILLED, ORDER_STATUS_CANCELED, ORDER_STATUS_DENIED, ORDER_STATUS_EXPIRED,
+    ORDER_STATUS_FILLED, ORDER_STATUS_INITIALIZED, ORDER_STATUS_PENDING_CANCEL,
+    ORDER_STATUS_REJECTED,
+)
+from hft.model.events cimport (
+    OrderDenied, OrderEvent, OrderFilled, OrderPendingCancel, OrderPendingUpdate, OrderSubmitted,
+)
+from hft.model.identifiers cimport (
+    ClientOrderIdGenerator, InstrumentId, PositionId, StrategyId, TraderId,
+)
+from hft.model.instruments cimport INSTRUMENT_SPOT, Instrument
+from hft.model.objects cimport Currency, Money, Price, Quantity, fixed_rescale
+from hft.model.orders cimport Order
+from hft.model.position cimport Position
+
+from decimal import Decimal
+
+from hft.kernel.logging import get_logger
+from hft.model.orders import InvalidStateTransition
+
+__all__ = ["ExecutionEngine"]
+
+
+cdef inline bint _is_closed(Order order) noexcept:
+    cdef int s = order._status
+    return (s == ORDER_STATUS_DENIED or s == ORDER_STATUS_REJECTED or s == ORDER_STATUS_CANCELED
+            or s == ORDER_STATUS_EXPIRED or s == ORDER_STATUS_FILLED)
+
+
+cdef class ExecutionEngine:
+    """Send orders to venue clients and apply what the venues report.
+
+    Parameters
+    ----------
+    clock, cache, portfolio, risk:
+        The node's parts; `risk` checks every order.
+    msgbus:
+        Optional: order events are also published on `events.order.<strategy_id>` when
+        somebody subscribed to such a topic.
+    trader_id:
+        Names the orders' trader in client order ids.
+    """
+
+    def __init__(self, Clock clock not None, Cache cache not None, Portfolio portfolio not None,
+                 RiskEngine risk not None, MessageBus msgbus=None, TraderId trader_id=None):
+        self.clock = clock
+        self.cache = cache
+        self.portfolio = portfolio
+        self.risk = risk
+        self.msgbus = msgbus
+        self.trader_id = trader_id if trader_id is not None else TraderId("TRADER-001")
+        self._clients = {}
+        self._strategies = {}
+        self._generators = {}
+        self._position_counts = {}
+        self._log = get_logger("ExecutionEngine", clock)
+        self._next_event_id = 1
+
+    # -- wiring ---------------------------------------------------------------------------
+
+    def register_client(self, client) -> None:
+        """Route orders for `client.venue` to client and let it report back (client.engine)."""
+        venue = client.venue
+        if venue in self._clients and self._clients[venue] is not client:
+            raise ValueError(f"ExecutionEngine: venue {venue!r} already has a client")
+        self._clients[venue] = client
+        client.engine = self
+
+    def client(self, str venue not None):
+        """Return the client registered for a venue, or None."""
+        return self._clients.get(venue)
+
+    def clients(self) -> list:
+        """Return every registered client."""
+        return list(self._clients.values())
+
+    def register_strategy(self, strategy, int strategy_number=0) -> ClientOrderIdGenerator:
+        """Send the events of `strategy.id`'s orders to strategy; return its id generator."""
+        cdef StrategyId sid = strategy.id
+        if sid in self._strategies and self._strategies[sid] is not strategy:
+            raise ValueError(f"ExecutionEngine: strategy id {sid} is already registered")
+        self._strategies[sid] = strategy
+        gen = self._generators.get(sid)
+        if gen is None:
+            gen = ClientOrderIdGenerator(self.trader_id, sid, strategy_number)
+            self._generators[sid] = gen
+        return gen
+
+    cdef uint64_t _event_id(self) noexcept:
+        self._next_event_id += 1
+        return self._next_event_id - 1
+
+    # -- outbound -------------------------------------------------------------------------
+
+    cpdef bint submit_order(self, Order order) except -1:
+        """Check and send a new order; return False when it was denied (see OrderDenied).
+
+        Raises ValueError only for misuse: an order that is not INITIALIZED, or whose client
+        order id is already in the cache.
+        """
+        if order is None:
+            raise TypeError("ExecutionEngine.submit_order: order must not be None")
+        if order._status != ORDER_STATUS_INITIALIZED:
+            raise ValueError(f"ExecutionEngine.submit_order: order {order.client_order_id} is "
+                             f"{order.status.name.removeprefix('ORDER_STATUS_')}, expected "
+                             f"INITIALIZED (submit each order once)")
+        self.cache.add_order(order)
+        client = self._clients.get(order.instrument_id.venue.value)
+        if client is None:
+            self._deny(order, f"no execution client for venue {order.instrument_id.venue.value}")
+            return False
+        cdef str reason = self.risk.check_order(order)
+        if reason is not None:
+            self._deny(order, reason)
+            return False
+        cdef int64_t now = self.clock.now_ns()
+        cdef OrderEvent event = OrderSubmitted(
+            order.trader_id, order.strategy_id, order.instrument_id, order.client_order_id,
+            event_id=self._event_id(), ts_event=now, ts_init=now)
+        order.apply(event)
+        self.orders_submitted += 1
+        self._dispatch(self._strategies.get(order.strategy_id), event, None)
+        client.submit_order(order)
+        return True
+
+    cdef void _deny(self, Order order, str reason) except *:
+        cdef int64_t now = self.clock.now_ns()
+        cdef OrderEvent event = OrderDenied(
+            order.trader_id, order.strategy_id, order.instrument_id, order.client_order_id,
+            reason, event_id=self._event_id(), ts_event=now, ts_init=now)
+        order.apply(event)
+        self.cache.update_order(order)
+        self.orders_denied += 1
+        self._log.warning("order denied", client_order_id=order.client_order_id.value,
+                          reason=reason)
+        self._dispatch(self._strategies.get(order.strategy_id), event, None)
+
+    cpdef void cancel_order(self, Order order) except *:
+        """Ask the venue to cancel an open order; a closed or unsent order is left alone."""
+        if order is None or _is_closed(order) or order._status == ORDER_STATUS_INITIALIZED \
+                or order._status == ORDER_STATUS_PENDING_CANCEL:
+            return
+        client = self._clients.get(order.instrument_id.venue.value)
+        if client is None:
+            return
+        cdef int64_t now = self.clock.now_ns()
+        cdef OrderEvent event = OrderPendingCancel(
+            order.trader_id, order.strategy_id, order.instrument_id, order.client_order_id,
+            order.venue_order_id, event_id=self._event_id(), ts_event=now, ts_init=now)
+        order.apply(event)
+        self._dispatch(self._strategies.get(order.strategy_id), event, None)
+        client.cancel_order(order)
+
+    def modify_order(self, Order order not None, Quantity quantity=None, Price price=None,
+                     Price trigger_price=None) -> None:
+        """Ask the venue to amend an open order (None keeps a field); closed orders are ignored."""
+        if _is_closed(order) or order._status == ORDER_STATUS_INITIALIZED:
+            return
+        if quantity is None and price is None and trigger_price is None:
+            raise ValueError("modify_order: give at least one of quantity, price, trigger_price")
+        client = self._clients.get(order.instrument_id.venue.value)
+        if client is None:
+            return
+        cdef int64_t now = self.clock.now_ns()
+        cdef OrderEvent event = OrderPendingUpdate(
+            order.trader_id, order.strategy_id, order.instrument_id, order.client_order_id,
+            order.venue_order_id, event_id=self._event_id(), ts_event=now, ts_init=now)
+        order.apply(event)
+        self._dispatch(self._strategies.get(order.strategy_id), event, None)
+        client.modify_order(order, quantity, price, trigger_price)
+
+    # -- inbound --------------------------------------------------------------------------
+
+    cpdef bint process_event(self, OrderEvent event) except -1:
+        """Apply one venue event; return False when it was dropped (unknown order, misfit)."""
+        if event is None:
+            raise TypeError("ExecutionEngine.process_event: event must not be None")
+        cdef Order order = self.cache.find_order(event.client_order_id)
+        if order is None:
+            self.events_dropped += 1
+            self._log.warning("event for an unknown order dropped", event=repr(event))
+            return False
+        cdef bint was_open = not _is_closed(order)
+        try:
+            order.apply(event)
+        except ValueError as e:  # InvalidStateTransition too: a repeated fill, a late reply
+            self.events_dropped += 1
+            self._log.warning("event does not apply, dropped", event=repr(event), error=str(e))
+            return False
+        self.events_processed += 1
+        self.cache.update_order(order)
+        cdef list positions = None
+        if event._kind == ORDER_EVENT_FILLED:
+            positions = self._apply_fill(order, <OrderFilled>event)
+        if was_open and _is_closed(order):
+            self.risk.on_order_closed(order)
+        self._dispatch(self._strategies.get(order.strategy_id), event, positions)
+        return True
+
+    cdef list _apply_fill(self, Order order, OrderFilled fill):
+        cdef Instrument ins = self.cache.find_instrument(order.instrument_id)
+        if ins is None:
+            self._log.error("fill for an instrument the cache does not know: no position kept",
+                            instrument_id=order.instrument_id.value)
+            return None
+        cdef Position pos = self.cache.position_for(order.instrument_id, order.strategy_id)
+        if pos is None:
+            pos = self._new_position(ins, order.strategy_id)
+        cdef object realized_before = pos.realized_pnl_decimal
+        cdef Position flipped = pos.apply(fill)
+        cdef list changed = [pos]
+        self.cache.set_position(pos)
+        cdef object realized = pos.realized_pnl_decimal - realized_before
+        if pos.is_closed:
+            self.portfolio.on_position_closed(pos)
+        if flipped is not None:
+            flipped.position_id = self._position_id(order.instrument_id, order.strategy_id)
+            self.cache.set_position(flipped)
+            changed.append(flipped)
+        cdef int64_t qty
+        if fixed_rescale(fill._qty_raw, fill._size_precision, ins.size_precision, &qty):
+            self.risk.on_fill(order, qty, fill._order_side)
+        account = self.cache.account(order.instrument_id.venue.value)
+        if account is not None:
+            self._apply_account(account, ins, fill, realized)
+        if self.risk.checker.risk.daily_loss_limit > 0.0:
+            self.risk.update_pnl(self.portfolio.total_pnl_float())
+        return changed
+
+    def _apply_account(self, account, Instrument ins, OrderFilled fill, realized) -> None:
+        cdef Currency cur = ins.settlement_currency
+        try:
+            if ins.kind == INSTRUMENT_SPOT:
+                account.apply_fill(fill, ins)
+            else:
+                amount = realized.quantize(Decimal(1).scaleb(-cur.precision))
+                account.apply_fill(fill, ins, realized_pnl=Money(amount, cur))
+        except Exception as e:  # AccountBalanceNegative: report, the fill already happened
+            self._log.error("account not moved by fill", account=str(account),
+                            fill=repr(fill), error=str(e))
+
+    cdef Position _new_position(self, Instrument ins, StrategyId sid):
+        cdef Position pos = Position(ins.id, sid, ins.quote_currency, ins.size_precision,
+                                     ins.multiplier.as_decimal())
+        pos.position_id = self._position_id(ins.id, sid)
+        return pos
+
+    def _position_id(self, InstrumentId iid, StrategyId sid) -> PositionId:
+        key = (iid, sid)
+        n = self._position_counts.get(key, 0) + 1
+        self._position_counts[key] = n
+        return PositionId(f"P-{iid.value}-{sid.value}-{n}")
+
+    cdef void _dispatch(self, object strategy, OrderEvent event, list positions) except *:
+        cdef MessageBus bus = self.msgbus
+        if bus is not None and bus._subs:
+            bus.publish(f"events.order.{event.strategy_id.value}", event)
+        if strategy is None:
+            return
+        strategy.on_order_event(event)
+        if event._kind == ORDER_EVENT_FILLED:
+            strategy.on_fill(event)
+        if positions is not None:
+            for pos in positions:
+                strategy.on_position_changed(pos)

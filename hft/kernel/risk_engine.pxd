@@ -1,0 +1,28 @@
+# Pre-trade risk over hft.core.risk.RiskChecker plus the instrument's own order rules.
+from libc.stdint cimport int32_t, int64_t, uint32_t
+
+from hft.core.risk cimport RiskChecker
+from hft.kernel.cache cimport Cache
+from hft.kernel.clock cimport Clock
+from hft.model.instruments cimport Instrument
+from hft.model.orders cimport Order
+
+
+cdef class RiskEngine:
+    cdef readonly RiskChecker checker
+    cdef readonly Clock clock
+    cdef readonly Cache cache
+    cdef readonly object config           # RiskConfig
+    cdef readonly bint bypass
+    cdef dict _numeric                    # InstrumentId -> uint32 numeric id used by the checker
+    cdef uint32_t _next_numeric
+    cdef readonly int64_t checked
+    cdef readonly int64_t denied
+
+    # Return None when the order passes, else the reason text. A pass commits the order in the
+    # checker (open-order count, daily notional, rate token).
+    cpdef str check_order(self, Order order)
+    cdef uint32_t numeric_of(self, Instrument instrument) except? 0
+    cdef void _refresh_reference(self, Instrument ins, int32_t idx) noexcept
+    cpdef void on_fill(self, Order order, int64_t qty_raw, int side) except *
+    cpdef void on_order_closed(self, Order order) except *

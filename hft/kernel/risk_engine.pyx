@@ -1,0 +1,206 @@
+"""Check every order before it leaves the node: instrument rules, then the core risk limits.
+
+`check_order(order)` returns None when the order may go, else the reason text that the
+execution engine puts in an `OrderDenied` (the strategy sees it in `on_order_event`; nothing
+raises into strategy code). Two layers, in this order:
+
+1. the instrument: known to the cache, price on the tick and at the price precision,
+   quantity a lot multiple within min/max, notional above the minimum (`Instrument.check_order`);
+2. `hft.core.risk.RiskChecker` (nogil C): kill switch, max order quantity / notional, max
+   position, price band around the reference price, daily notional, daily loss, order rate,
+   reduce-only. Limits come from `NodeConfig.risk` (`RiskConfig`, per-instrument overrides in
+   `risk.instruments`); None leaves a limit off.
+
+State kept in step with the node: the reference price is the last quote mid (else the last
+trade) read from the cache at check time, so quotes cost nothing here; positions move on
+fills (`on_fill`); open-order counts drop on `on_order_closed`; PnL for the daily loss limit
+is pushed by the execution engine after each fill (`update_pnl`).
+"""
+
+from libc.stdint cimport int32_t, int64_t, uint32_t
+
+from hft.core.encoding cimport OrderRecord
+from hft.core.risk cimport DENY_NONE, RiskChecker, risk_check, risk_find
+from hft.kernel.cache cimport Cache
+from hft.kernel.clock cimport Clock
+from hft.model.data cimport QuoteTick, TradeTick
+from hft.model.instruments cimport CHECK_OK, Instrument
+from hft.model.objects cimport fixed_rescale
+from hft.model.orders cimport Order
+
+from decimal import Decimal
+
+__all__ = ["RiskEngine"]
+
+
+cdef int64_t _raw(object value, int precision, str what) except? -1:
+    # a config Decimal as a raw count at precision, exactly
+    cdef object scaled = Decimal(value).scaleb(precision)
+    if scaled != scaled.to_integral_value():
+        raise ValueError(f"risk.{what}: {value} has more decimals than the precision {precision}")
+    return int(scaled)
+
+
+cdef class RiskEngine:
+    """Run the pre-trade checks for every order; keep the checker's state in step.
+
+    Parameters
+    ----------
+    clock, cache:
+        The node's clock (check time) and cache (instruments, last quotes and trades).
+    config:
+        A `RiskConfig`, or None for no limits beyond the instrument rules.
+    """
+
+    def __init__(self, Clock clock not None, Cache cache not None, config=None,
+                 int max_instruments=1024):
+        self.clock = clock
+        self.cache = cache
+        self.config = config
+        self.bypass = bool(config.bypass) if config is not None else False
+        self.checker = RiskChecker(max_instruments)
+        self._numeric = {}
+        self._next_numeric = 1
+        if config is not None:
+            rate = config.orders_per_second
+            self.checker.set_account_limits(
+                orders_per_s=float(rate) if rate else 0.0,
+                order_burst=max(1, int(rate)) if rate else 0,
+                max_daily_notional=float(config.max_notional_per_day or 0),
+                daily_loss_limit=float(config.daily_loss_limit or 0),
+                now_ns=clock.timestamp_ns(),
+            )
+
+    def register_instrument(self, Instrument instrument not None) -> int:
+        """Set one instrument's limits from the config; return its numeric id in the checker."""
+        cdef uint32_t num = self.numeric_of(instrument)
+        cfg = self.config
+        over = cfg.instruments.get(instrument.id.value) if cfg is not None else None
+
+        def pick(name):
+            v = getattr(over, name, None) if over is not None else None
+            return v if v is not None else (getattr(cfg, name) if cfg is not None else None)
+
+        max_qty = pick("max_order_qty")
+        max_notional = pick("max_order_notional")
+        max_pos = pick("max_position_qty")
+        band = pick("price_band_pct")
+        self.checker.set_instrument_limits(
+            num,
+            max_order_qty=_raw(max_qty, instrument.size_precision, "max_order_qty") if max_qty else 0,
+            max_order_notional=float(max_notional) if max_notional else 0.0,
+            max_position=_raw(max_pos, instrument.size_precision, "max_position_qty") if max_pos else 0,
+            price_band=float(band) / 100.0 if band else 0.0,
+            multiplier=instrument.multiplier.as_double(),
+            price_precision=instrument.price_precision,
+            size_precision=instrument.size_precision,
+        )
+        return num
+
+    cdef uint32_t numeric_of(self, Instrument instrument) except? 0:
+        cdef object found = self._numeric.get(instrument.id)
+        if found is not None:
+            return <uint32_t>found
+        cdef uint32_t num = instrument.numeric_id
+        if num == 0 or num in self._numeric.values():
+            while self._next_numeric in self._numeric.values():
+                self._next_numeric += 1
+            num = self._next_numeric
+        self._numeric[instrument.id] = num
+        return num
+
+    cpdef str check_order(self, Order order):
+        """Return None when the order may be sent, else why it is denied."""
+        self.checked += 1
+        if self.bypass:
+            return None
+        cdef Instrument ins = self.cache.find_instrument(order.instrument_id)
+        if ins is None:
+            self.denied += 1
+            return f"instrument {order.instrument_id} is not known to the node"
+        cdef int64_t px = 0, trig = 0, qty = 0
+        cdef bint has_px = order.price_raw != 0
+        cdef bint has_trig = order.trigger_price_raw != 0
+        cdef str reason = None
+        if ((has_px and not fixed_rescale(order.price_raw, order.price_precision,
+                                          ins.price_precision, &px))
+                or (has_trig and not fixed_rescale(order.trigger_price_raw, order.price_precision,
+                                                   ins.price_precision, &trig))
+                or not fixed_rescale(order.quantity_raw, order.size_precision, ins.size_precision,
+                                     &qty)
+                or ins.check_raw(px, qty) != CHECK_OK
+                or (has_trig and ins.check_raw(trig, qty) != CHECK_OK)
+                or (ins.min_notional is not None and has_px)):
+            # the slow, wordy path: rare, and it names the rule and the values
+            reason = ins.check_order(order.price, order.quantity)
+            if reason is None and has_trig:
+                reason = ins.check_order(order.trigger_price, order.quantity)
+                if reason is not None:
+                    reason = "trigger " + reason
+            if reason is not None:
+                self.denied += 1
+                return reason
+
+        cdef uint32_t num = self.numeric_of(ins)
+        cdef int32_t idx = risk_find(&self.checker.risk, num)
+        if idx < 0:
+            self.register_instrument(ins)
+            idx = risk_find(&self.checker.risk, num)
+        self._refresh_reference(ins, idx)
+        cdef OrderRecord rec
+        order.fill_record(&rec, num, 0, 0)
+        rec.price = px
+        rec.trigger_price = trig
+        rec.quantity = qty
+        rec.price_precision = ins.price_precision
+        rec.size_precision = ins.size_precision
+        cdef int code = risk_check(&self.checker.risk, &rec, self.clock.now_ns())
+        if code == DENY_NONE:
+            return None
+        self.denied += 1
+        return self.checker._describe(code, &rec)
+
+    cdef void _refresh_reference(self, Instrument ins, int32_t idx) noexcept:
+        # the last quote mid, else the last trade, at the instrument's price precision
+        cdef QuoteTick q = self.cache.last_quote(ins.id)
+        cdef TradeTick t
+        cdef int64_t ref
+        if q is not None and q.price_precision == ins.price_precision:
+            ref = (q.bid_raw + q.ask_raw) // 2
+        else:
+            t = self.cache.last_trade(ins.id)
+            if t is None or t.price_precision != ins.price_precision:
+                return
+            ref = t.price_raw
+        self.checker.risk.instruments[idx].reference_price = ref
+        self.checker.risk.instruments[idx].has_reference = 1
+
+    cpdef void on_fill(self, Order order, int64_t qty_raw, int side) except *:
+        """Move the checker's position by one fill (qty at the instrument's size precision)."""
+        cdef object num = self._numeric.get(order.instrument_id)
+        if num is not None and risk_find(&self.checker.risk, <uint32_t>num) >= 0:
+            self.checker.apply_fill(num, side, qty_raw)
+
+    cpdef void on_order_closed(self, Order order) except *:
+        """Count down the open orders of the order's instrument."""
+        # only orders that passed check were counted open (a bypass or a denial never was)
+        cdef object num = self._numeric.get(order.instrument_id)
+        cdef int32_t idx
+        if num is None or self.bypass:
+            return
+        idx = risk_find(&self.checker.risk, <uint32_t>num)
+        if idx >= 0 and self.checker.risk.instruments[idx].open_orders > 0:
+            self.checker.risk.instruments[idx].open_orders -= 1
+
+    def update_pnl(self, double pnl) -> None:
+        """Set the PnL the daily loss limit is judged on (quote currency, as float)."""
+        self.checker.update_pnl(pnl)
+
+    def set_trading_state(self, state) -> None:
+        """Set ACTIVE, REDUCING or HALTED (the kill switch)."""
+        self.checker.set_state(state)
+
+    @property
+    def trading_state(self):
+        """Return the checker's TradingState."""
+        return self.checker.state
