@@ -1,12 +1,18 @@
-"""Model: fixed-point values, identifiers, instruments and market data.
+"""Model: fixed-point values, identifiers, instruments, market data, orders, events,
+positions and accounts."""
 
-Orders, events, positions and accounts live in their own modules (hft.model.orders,
-hft.model.events, hft.model.position, hft.model.account).
-"""
-
+from hft.model.account import AccountBalance, AccountBalanceNegative, CashAccount
 from hft.model.data import (
     Bar, BarAggregation, BarType, BookAction, BookDelta, BookSnapshot, PriceType, QuoteTick,
     TradeTick,
+)
+from hft.model.enums import (
+    LiquiditySide, OrderEventKind, OrderSide, OrderStatus, OrderType, PositionSide, TimeInForce,
+)
+from hft.model.events import (
+    OrderAccepted, OrderCanceled, OrderCancelRejected, OrderDenied, OrderEvent, OrderExpired,
+    OrderFilled, OrderModifyRejected, OrderPendingCancel, OrderPendingUpdate, OrderRejected,
+    OrderSubmitted, OrderTriggered, OrderUpdated,
 )
 from hft.model.identifiers import (
     AccountId, ClientOrderId, ClientOrderIdGenerator, Identifier, InstrumentId, PositionId,
@@ -17,6 +23,8 @@ from hft.model.objects import (
     AUD, BTC, CAD, CHF, ETH, EUR, GBP, JPY, USD, USDC, USDT, Currency, Money, Price, Quantity,
     notional,
 )
+from hft.model.orders import InvalidStateTransition, Order, transition_table
+from hft.model.position import Position, split_fill
 
 __all__ = [
     "AUD", "BTC", "CAD", "CHF", "ETH", "EUR", "GBP", "JPY", "USD", "USDC", "USDT",
@@ -25,4 +33,11 @@ __all__ = [
     "Instrument", "InstrumentId", "InstrumentKind", "InstrumentRegistry", "Money",
     "PositionId", "Price", "PriceType", "Quantity", "QuoteTick", "StrategyId", "Symbol",
     "TradeId", "TradeTick", "TraderId", "Venue", "VenueOrderId", "notional",
+    "AccountBalance", "AccountBalanceNegative", "CashAccount",
+    "LiquiditySide", "OrderEventKind", "OrderSide", "OrderStatus", "OrderType", "PositionSide",
+    "TimeInForce",
+    "OrderAccepted", "OrderCanceled", "OrderCancelRejected", "OrderDenied", "OrderEvent",
+    "OrderExpired", "OrderFilled", "OrderModifyRejected", "OrderPendingCancel",
+    "OrderPendingUpdate", "OrderRejected", "OrderSubmitted", "OrderTriggered", "OrderUpdated",
+    "InvalidStateTransition", "Order", "transition_table", "Position", "split_fill",
 ]
