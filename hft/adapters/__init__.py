@@ -1,0 +1,1 @@
+"""Venue adapters: the simulated venue for backtests (`hft.adapters.sim`) and live clients."""
