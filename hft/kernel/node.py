@@ -222,19 +222,26 @@ class TradingNode:
             client.disconnect()
         self.is_running = False
 
-    def run(self) -> Any:
-        """Run the node to the end with the mode's runner; return what the runner returns.
+    def runner(self) -> Any:
+        """Return the run function of the node's mode, resolved from its import path.
 
         Raises RuntimeError naming the runner when its module is not installed.
         """
-        lc = self.config.logging
-        configure_logging(lc.level, lc.format, file=lc.file, clock=self.clock)
         path = RUNNERS[self.mode]
         try:
-            runner = resolve_path(path)
+            return resolve_path(path)
         except ResolveError as e:
             raise RuntimeError(f"TradingNode.run: the {self.mode} runner {path!r} is not "
                                f"available: {e}") from None
+
+    def run(self) -> Any:
+        """Configure logging, run the node to the end with the mode's runner; return its result.
+
+        Raises RuntimeError naming the runner when its module is not installed.
+        """
+        runner = self.runner()
+        lc = self.config.logging
+        configure_logging(lc.level, lc.format, file=lc.file, clock=self.clock)
         return runner(self)
 
     def __repr__(self) -> str:

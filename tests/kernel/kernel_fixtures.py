@@ -176,3 +176,39 @@ class Watcher(Actor):
 
     def on_quote(self, quote) -> None:
         self.quotes += 1
+
+
+def make_node(risk: dict | None = None, balances: list[str] | None = None,
+              instrument: dict | None = None, **recorder_kw):
+    """Return (node, client, recorder): EUR/USD.SIM, venue SIM with a FillingClient, started."""
+    from hft.kernel.config import config_from_dict
+    from hft.kernel.node import TradingNode
+
+    cfg = config_from_dict({
+        "instruments": [{"id": "EUR/USD.SIM", "kind": "fx", "price_precision": 5,
+                         "size_precision": 0, **(instrument or {})}],
+        "venues": [{"name": "SIM", "starting_balances": balances or ["1000000 USD"]}],
+        "risk": risk or {},
+    })
+    node = TradingNode(cfg)
+    client = FillingClient(fill_limits=recorder_kw.pop("fill_limits", False),
+                           fee=recorder_kw.pop("fee", "0"))
+    node.add_execution_client(client)
+    recorder_kw.setdefault("instrument_id", "EUR/USD.SIM")
+    strategy = node.add_strategy(Recorder(RecorderConfig(**recorder_kw)))
+    node.start()
+    return node, client, strategy
+
+
+def feed(node, bid: str, ask: str, ts: int) -> None:
+    """Advance the node's TestClock to ts (firing timers), then process one quote."""
+    node.clock.advance_time(ts)
+    node.data_engine.process_quote(quote(bid, ask, ts))
+
+
+__all__ += ["make_node", "feed"]
+
+
+def create_filling_venue(node, venue_config) -> FillingClient:
+    """Venue factory (`kind = "kernel_fixtures:create_filling_venue"`): a FillingClient."""
+    return FillingClient(venue_config.name)
