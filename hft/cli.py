@@ -1,7 +1,7 @@
 """Run hft from the command line: `hft backtest CONFIG`, `hft --version`.
 
     hft backtest examples/ema_cross/config.toml --output out/ema
-    hft backtest CONFIG --no-plot --quiet
+    hft backtest CONFIG --no-plot --quiet --period hour
 
 `backtest` loads the config, runs it on a TradingNode, prints the summary table and
 writes report.json and tearsheet.png into the output folder (--output, else the config's
@@ -29,6 +29,10 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 
+EQUITY_EVERY = 1_000  # records between equity samples: 10 M quotes give 10 k samples
+
+PERIODS = {"day": 86_400 * 10**9, "hour": 3_600 * 10**9, "minute": 60 * 10**9}
+
 _NOT_YET = {
     "live": "run a strategy live against a venue",
     "venue": "serve the sandbox venue on 127.0.0.1",
@@ -36,34 +40,43 @@ _NOT_YET = {
 }
 
 
-def run_backtest_config(config: Any, *, progress: bool = True) -> Any:
+def run_backtest_config(config: Any, *, progress: bool = True,
+                        equity_every: int = EQUITY_EVERY,
+                        period_ns: int = PERIODS["day"]) -> Any:
     """Run a NodeConfig as a backtest on a TradingNode; return its BacktestResult.
+
+    The equity curve is sampled every `equity_every` records and at the end; Sharpe and
+    Sortino use returns over `period_ns` (see hft.backtest.statistics).
 
     Raises whatever the node raises (ConfigError, DataError, ...); ImportError when the
     backtest engine is not installed.
     """
     from hft.backtest.results import BacktestResult
+    from hft.backtest.runner import build_sources, run_backtest
     from hft.kernel.node import TradingNode
 
     started = time.perf_counter()
     node = TradingNode(config)
-    built = time.perf_counter()
-    run = node.run(progress=progress) if _accepts_progress(node.run) else node.run()
+    # start first: the node builds its venues in start() (numbering the instruments), and
+    # the runner looks them up before it would start the node itself
+    node.start()
+    try:
+        # our own sources, so their data-quality reports reach the result
+        sources = build_sources(config, {str(i.id): i for i in node.cache.instruments()})
+        built = time.perf_counter()
+        # the runner itself rather than node.run(), to pass the progress choice through
+        # (None: a bar once the run passes a few seconds; False: never)
+        run = run_backtest(node, sources=sources, progress=None if progress else False,
+                           equity_every=equity_every)
+    finally:
+        node.stop()
     done = time.perf_counter()
-    result = BacktestResult.from_node(node, run, config=config)
+    result = BacktestResult.from_node(node, run, config=config, period_ns=period_ns,
+                                      data_reports=[s.report() for s in sources])
     result.timings.setdefault("build", built - started)
     result.timings.setdefault("run", done - built)
     result.timings["total"] = time.perf_counter() - started
     return result
-
-
-def _accepts_progress(fn: Any) -> bool:
-    import inspect
-
-    try:
-        return "progress" in inspect.signature(fn).parameters
-    except (TypeError, ValueError):
-        return False
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -78,6 +91,8 @@ def _parser() -> argparse.ArgumentParser:
     bt.add_argument("--output", "-o", metavar="DIR",
                     help="output folder (default: the config's output_dir, else results/<config name>)")
     bt.add_argument("--no-plot", action="store_true", help="do not render tearsheet.png")
+    bt.add_argument("--period", choices=sorted(PERIODS), default="day",
+                    help="return period for Sharpe and Sortino (default: day, 365 a year)")
     bt.add_argument("--quiet", "-q", action="store_true",
                     help="print nothing but errors (no progress bar, no summary)")
 
@@ -112,7 +127,8 @@ def _backtest(args: argparse.Namespace) -> int:
               f"got {config.mode!r}", file=sys.stderr)
         return EXIT_FAILED
     try:
-        result = run_backtest_config(config, progress=not args.quiet)
+        result = run_backtest_config(config, progress=not args.quiet,
+                                     period_ns=PERIODS[args.period])
     except ImportError as e:
         print(f"hft backtest: the backtest engine is not available: {e}", file=sys.stderr)
         return EXIT_USAGE

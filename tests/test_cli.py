@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -23,7 +24,7 @@ size_precision = 3
 """
 
 
-def canned_result(config, progress=True):
+def canned_result(config, progress=True, period_ns=0):
     fills = np.array([(T0 + 1, "X.SIM", 1, 1, 1.0, 100.0, 0.05, 2),
                       (T0 + 2 * 10**9, "X.SIM", 2, 2, 1.0, 101.0, 0.05, 2)], dtype=FILL_DTYPE)
     equity = np.array([(T0, 1000.0), (T0 + 10**9, 1000.5), (T0 + 2 * 10**9, 1000.9)],
@@ -102,3 +103,67 @@ def test_version_flag_prints_the_package_version():
                           text=True, check=False)
     assert done.returncode == 0
     assert done.stdout.strip() == f"hft {hft.__version__}"
+
+
+FLIPPER = '''
+from hft.kernel.config import StrategyConfig
+from hft.kernel.strategy import Strategy
+
+
+class FlipperConfig(StrategyConfig):
+    every: int = 200
+
+
+class Flipper(Strategy):
+    """Buy 1 on every other `every`-th quote, sell 1 on the ones between."""
+
+    config_type = FlipperConfig
+
+    def on_start(self):
+        self.n = 0
+        self.subscribe_quotes(self.config.instrument_id)
+
+    def on_quote(self, quote):
+        self.n += 1
+        if self.n % self.config.every == 0:
+            side = self.buy if (self.n // self.config.every) % 2 else self.sell
+            side(self.config.instrument_id, "1")
+'''
+
+E2E_CONFIG = """
+[[instruments]]
+id = "EURUSD.SIM"
+kind = "fx"
+price_precision = 5
+size_precision = 0
+quote_currency = "USD"
+[[venues]]
+name = "SIM"
+starting_balances = ["100000 USD"]
+[[data]]
+path = "{data}"
+kind = "quotes"
+instrument_id = "EURUSD.SIM"
+[[strategies]]
+path = "cli_flipper:Flipper"
+config = {{instrument_id = "EURUSD.SIM", every = 200}}
+"""
+
+
+def test_backtest_runs_a_real_config_end_to_end(tmp_path, monkeypatch, capsys):
+    pytest.importorskip("hft.backtest.runner")
+    data = Path(__file__).resolve().parent.parent / "examples" / "data" / "eurusd-histdata-ticks-20200101.csv"
+    (tmp_path / "cli_flipper.py").write_text(FLIPPER)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    cfg = tmp_path / "flip.toml"
+    cfg.write_text(E2E_CONFIG.format(data=data))
+    out = tmp_path / "out"
+    assert cli.main(["backtest", str(cfg), "-o", str(out), "--no-plot", "--period", "hour"]) == 0
+    doc = json.loads((out / "report.json").read_text())
+    assert doc["counts"]["records"] == 9500
+    assert doc["data"] == [{"file": str(data), "rows_read": 9500, "rows_kept": 9500, "skipped": {}}]
+    # 47 signals, buy and sell alternating, size 1: 23 round trips and one open at the end
+    assert doc["statistics"]["fill_count"] == 47
+    assert (doc["statistics"]["trade_count"], doc["statistics"]["open_trade_count"]) == (23, 1)
+    assert doc["statistics"]["period_ns"] == 3_600 * 10**9
+    assert "Trades (round trips)" in capsys.readouterr().out

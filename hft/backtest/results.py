@@ -149,56 +149,85 @@ def _get(obj: Any, name: str) -> Any:
     return value() if callable(value) and not isinstance(value, np.ndarray) else value
 
 
-def _fills_from_run(fills: Any, instruments: list[Any]) -> np.ndarray:
+def _fills_from_run(fills: Any, by_num: Mapping[int, tuple[str, int, int]]) -> np.ndarray:
+    """Convert the runner's fills; by_num maps a numeric instrument id to (id, size, price precision)."""
     if fills is None:
         return np.empty(0, dtype=FILL_DTYPE)
     arr = np.asarray(fills)
     names = arr.dtype.names or ()
     out = np.zeros(arr.shape[0], dtype=FILL_DTYPE)
     inst = arr["instrument"] if "instrument" in names else arr["instrument_id"]
-    if inst.dtype.kind in "iu":  # a dense index into the config's instruments
-        ids = np.array([i.id for i in instruments] or [""], dtype="U32")
-        bad = (inst < 0) | (inst >= len(instruments))
-        if bad.any():
-            raise ValueError(f"fills: instrument index {int(inst[np.argmax(bad)])} is not one of "
-                             f"the {len(instruments)} configured instruments")
-        precisions = np.array([(i.size_precision, i.price_precision) for i in instruments] or [(0, 0)])
-        out["instrument"] = ids[inst]
+    if inst.dtype.kind in "iu":  # numeric ids, as in the core records
+        unknown = sorted({int(n) for n in np.unique(inst)} - set(by_num))
+        if unknown:
+            raise ValueError(f"fills: numeric instrument id {unknown[0]} is not one of the node's "
+                             f"instruments ({', '.join(f'{n}={v[0]}' for n, v in by_num.items())})")
+        out["instrument"] = [by_num[int(n)][0] for n in inst]
+        precisions = np.array([by_num[int(n)][1:] for n in inst]).reshape(-1, 2)
     else:
         out["instrument"] = inst
-        by_id = {i.id: (i.size_precision, i.price_precision) for i in instruments}
+        by_id = {v[0]: v[1:] for v in by_num.values()}
         precisions = np.array([by_id.get(str(x), (0, 0)) for x in inst]).reshape(-1, 2)
-        inst = np.arange(arr.shape[0])
-    for field in ("ts", "order_id", "side", "fee", "liquidity"):
-        alt = {"ts": "ts_event", "order_id": "client_order_num", "fee": "commission"}.get(field)
-        if field in names:
-            out[field] = arr[field]
-        elif alt in names:
-            out[field] = arr[alt]
+    for field, alts in (("ts", ("ts_ns", "ts_event")), ("order_id", ("client_order_num", "order_num")),
+                        ("side", ()), ("fee", ("commission",)), ("liquidity", ()) ):
+        for name in (field, *alts):
+            if name in names:
+                out[field] = arr[name]
+                break
     for field, raw, col in (("qty", "qty_raw", 0), ("px", "px_raw", 1)):
         if field in names:
             out[field] = arr[field]
         else:  # fixed point: scale by the instrument's precision
-            out[field] = arr[raw] * 10.0 ** -precisions[inst, col]
+            out[field] = arr[raw] * 10.0 ** -precisions[:, col]
+    return out
+
+
+def _equity_from_run(equity: Any) -> np.ndarray:
+    arr = np.asarray(equity)
+    out = np.empty(arr.shape[0], dtype=EQUITY_DTYPE)
+    out["ts"] = arr["ts"] if "ts" in (arr.dtype.names or ()) else arr["ts_ns"]
+    out["equity"] = arr["equity"]
+    return out
+
+
+def _starting_equity(config: Any) -> float:
+    # a sim venue values itself in its first starting balance's currency
+    total = 0.0
+    for venue in getattr(config, "venues", []) or []:
+        balances = venue.balances()
+        if balances:
+            total += float(balances[0][0])
+    return total
+
+
+def _instrument_numbers(node: Any, config: Any) -> dict[int, tuple[str, int, int]]:
+    cache = getattr(node, "cache", None)
+    found = cache.instruments() if cache is not None and hasattr(cache, "instruments") else []
+    out = {int(i.numeric_id): (str(i.id), int(i.size_precision), int(i.price_precision))
+           for i in found if getattr(i, "numeric_id", 0)}
+    if not out:  # the node numbers config instruments from 1 in order
+        out = {k + 1: (i.id, i.size_precision, i.price_precision)
+               for k, i in enumerate(getattr(config, "instruments", []) or [])}
     return out
 
 
 def _fallback_equity(node: Any, run: Any, config: Any, fills: np.ndarray) -> np.ndarray:
-    start = 0.0
-    for venue in getattr(config, "venues", []) or []:
-        start += float(sum(amount for amount, _ in venue.balances()))
+    start = _starting_equity(config)
     portfolio = getattr(node, "portfolio", None)
     pnl = float(portfolio.total_pnl_float()) if portfolio is not None else 0.0
-    t0 = _get(run, "start_ts") or (int(fills["ts"].min()) if fills.size else 0)
-    t1 = _get(run, "end_ts") or (int(fills["ts"].max()) if fills.size else t0)
+    t0 = _get(run, "start_ns") or (int(fills["ts"].min()) if fills.size else 0)
+    t1 = _get(run, "end_ns") or (int(fills["ts"].max()) if fills.size else t0)
     return np.array([(t0, start), (t1, start + pnl)], dtype=EQUITY_DTYPE)
 
 
 def _orders_from_cache(cache: Any) -> list[Any] | None:
-    getter = getattr(cache, "orders", None) or getattr(cache, "orders_all", None)
-    if callable(getter):
-        return list(getter())
-    return None
+    # the cache keeps open orders and a bounded deque of recently closed ones
+    if not hasattr(cache, "orders_open"):
+        return None
+    orders = list(cache.orders_open())
+    if hasattr(cache, "orders_closed_recent"):
+        orders += list(cache.orders_closed_recent())
+    return sorted(orders, key=lambda o: (o.ts_init, str(o.client_order_id)))
 
 
 class BacktestResult:
@@ -237,35 +266,45 @@ class BacktestResult:
 
     @classmethod
     def from_node(cls, node: Any, run: Any, *, config: Any = None,
-                  period_ns: int = NS_PER_DAY) -> BacktestResult:
+                  period_ns: int = NS_PER_DAY,
+                  data_reports: Sequence[Mapping[str, Any]] | None = None) -> BacktestResult:
         """Collect a result from a TradingNode after `run = node.run()` (backtest runner).
 
-        Reads from run: `fills` (FILL_DTYPE-like; a numeric `instrument` is an index into
-        the config's instruments), `equity` ((ts, equity) rows), `orders` (ORDER_DTYPE-like
-        or Order objects; else the node cache's open and recently closed orders),
-        `data_reports` (or `sources`, each with `report()`), counters and timings. A run
+        Reads from run: `fills` (FILL_DTYPE-like, or the sim venue's fills with `ts_ns`,
+        numeric `instrument_id`, `client_order_num`), `equity` ((ts or ts_ns, equity) rows;
+        a starting-balance row at `start_ns` is put first), `orders` (ORDER_DTYPE-like or
+        Order objects; else the node cache's open and recently closed orders, bounded),
+        `data_reports` (or `sources`, each with `report()`; data_reports overrides),
+        counters and timings. A run
         without equity samples gets a two-point curve: the starting balance at the first
         fill and starting balance + the portfolio's total PnL at the last.
         """
         config = config if config is not None else getattr(node, "config", None)
         instruments = list(getattr(config, "instruments", []) or [])
         multipliers = {i.id: float(i.multiplier) for i in instruments}
-        fills = _fills_from_run(_get(run, "fills"), instruments)
+        fills = _fills_from_run(_get(run, "fills"), _instrument_numbers(node, config))
         equity = _get(run, "equity")
         if equity is None or len(equity) == 0:
             equity = _fallback_equity(node, run, config, fills)
+        else:
+            equity = _equity_from_run(equity)
+            start_ns = _get(run, "start_ns")
+            if isinstance(start_ns, int) and 0 <= start_ns < equity["ts"][0]:
+                # the runner samples during the run: the curve starts at the starting balance
+                start = np.array([(start_ns, _starting_equity(config))], dtype=EQUITY_DTYPE)
+                equity = np.concatenate((start, equity))
         orders = _get(run, "orders")
         if orders is None:
             cache = getattr(node, "cache", None)
             orders = _orders_from_cache(cache) if cache is not None else None
         if orders is not None and not (isinstance(orders, np.ndarray) and orders.dtype.names):
             orders = orders_table(orders)
-        reports = _get(run, "data_reports")
+        reports = data_reports if data_reports is not None else _get(run, "data_reports")
         if reports is None:
             reports = [src.report() for src in (_get(run, "sources") or ()) if hasattr(src, "report")]
         counts = {}
-        for name in ("records", "quotes", "trades", "bars", "book_deltas", "orders_submitted",
-                     "orders_denied", "timers_fired"):
+        for name in ("records", "quotes", "trades", "events", "bars", "book_deltas",
+                     "orders_submitted", "orders_denied", "timers_fired"):
             value = _get(run, name)
             if isinstance(value, (int, np.integer)):
                 counts[name] = int(value)

@@ -62,6 +62,7 @@ def render_tearsheet(result: BacktestResult, path: str | os.PathLike[str], *,
     ax_eq.plot(ts, equity, color="#1f5fa8", linewidth=1.2, drawstyle="steps-post")
     ax_eq.axhline(equity[0], color="grey", linewidth=0.8, linestyle="--")
     ax_eq.set_ylabel("equity")
+    ax_eq.ticklabel_format(axis="y", useOffset=False, style="plain")  # no "+1e5" offset label
     ax_eq.grid(True, alpha=0.3)
 
     dd = result.drawdown() * 100.0

@@ -141,14 +141,14 @@ def test_orders_table_reads_model_orders():
     assert math.isnan(t[1]["price"]) and math.isnan(t[1]["avg_px"]) and t[1]["filled_qty"] == 0
 
 
-def test_from_node_scales_raw_fills_and_maps_instrument_indexes():
+def test_from_node_scales_raw_fills_and_maps_numeric_instrument_ids():
     from types import SimpleNamespace
 
     cfg = config_from_dict({
         "instruments": [{"id": "A.SIM", "price_precision": 2, "size_precision": 3},
                         {"id": "B.SIM", "price_precision": 1, "size_precision": 0, "multiplier": "10"}],
         "venues": [{"name": "SIM", "starting_balances": ["1000 USD"]}]})
-    raw = np.array([(T0 + 1, 1, 5, BUY, 2, 1005, 0.5, 2), (T0 + 9, 1, 6, SELL, 2, 1010, 0.5, 2)],
+    raw = np.array([(T0 + 1, 2, 5, BUY, 2, 1005, 0.5, 2), (T0 + 9, 2, 6, SELL, 2, 1010, 0.5, 2)],
                    dtype=[("ts", "<i8"), ("instrument", "<i4"), ("order_id", "<i8"), ("side", "u1"),
                           ("qty_raw", "<i8"), ("px_raw", "<i8"), ("fee", "<f8"), ("liquidity", "u1")])
     run = SimpleNamespace(fills=raw, equity=None, records=42, elapsed_s=0.25)
@@ -159,3 +159,15 @@ def test_from_node_scales_raw_fills_and_maps_instrument_indexes():
     assert r.positions[0]["pnl"] == pytest.approx(2 * 0.5 * 10)  # multiplier 10
     assert list(r.equity["equity"]) == [1000.0, 1009.0]  # fallback: start, start + PnL
     assert r.counts["records"] == 42 and r.timings["run"] == 0.25
+
+
+def test_from_node_puts_the_starting_balance_before_the_sampled_equity():
+    from types import SimpleNamespace
+
+    cfg = config_from_dict({"instruments": [{"id": "A.SIM", "price_precision": 2, "size_precision": 3}],
+                            "venues": [{"name": "SIM", "starting_balances": ["500 USD"]}]})
+    sampled = np.array([(T0 + 5, 510.0), (T0 + 9, 505.0)], dtype=[("ts_ns", "<i8"), ("equity", "<f8")])
+    run = SimpleNamespace(fills=None, equity=sampled, start_ns=T0)
+    r = BacktestResult.from_node(SimpleNamespace(config=cfg), run)
+    assert list(r.equity["ts"]) == [T0, T0 + 5, T0 + 9]
+    assert list(r.equity["equity"]) == [500.0, 510.0, 505.0]
