@@ -110,7 +110,6 @@ def _output_dir(args: argparse.Namespace, config: Any) -> Path:
 
 
 def _backtest(args: argparse.Namespace) -> int:
-    from hft.backtest.loaders import DataError
     from hft.kernel.config import ConfigError, load_config
 
     def say(text: str) -> None:
@@ -132,7 +131,9 @@ def _backtest(args: argparse.Namespace) -> int:
     except ImportError as e:
         print(f"hft backtest: the backtest engine is not available: {e}", file=sys.stderr)
         return EXIT_USAGE
-    except (ConfigError, DataError, FileNotFoundError) as e:
+    except (ValueError, FileNotFoundError, NotImplementedError, RuntimeError) as e:
+        # ConfigError and DataError are ValueErrors whose message names the file and the
+        # key or row; the others name what is missing or not supported
         print(f"hft backtest: {e}", file=sys.stderr)
         return EXIT_FAILED
 

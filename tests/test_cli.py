@@ -167,3 +167,20 @@ def test_backtest_runs_a_real_config_end_to_end(tmp_path, monkeypatch, capsys):
     assert (doc["statistics"]["trade_count"], doc["statistics"]["open_trade_count"]) == (23, 1)
     assert doc["statistics"]["period_ns"] == 3_600 * 10**9
     assert "Trades (round trips)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("rows, message", [
+    ("20200101 170000065,1.121200,1.121720,0\n20200101 165900000,1.121200,1.121720,0\n", "line 2"),
+    ("20200101 170000065,1.121200,1.121720,0\n20200101 170000066,nan,1.121720,0\n", "line 2"),
+])
+def test_backtest_bad_data_names_the_file_and_row_and_exits_1(tmp_path, monkeypatch, capsys, rows, message):
+    pytest.importorskip("hft.backtest.runner")
+    data = tmp_path / "bad.csv"
+    data.write_text(rows)
+    (tmp_path / "cli_flipper.py").write_text(FLIPPER)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    cfg = tmp_path / "flip.toml"
+    cfg.write_text(E2E_CONFIG.format(data=data))
+    assert cli.main(["backtest", str(cfg), "--no-plot", "-q", "-o", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert "bad.csv" in err and message in err
