@@ -158,7 +158,9 @@ cdef class RiskEngine:
         if code == DENY_NONE:
             return None
         self.denied += 1
-        return self.checker._describe(code, &rec)
+        # the checker knows instruments by number only; name them for the strategy's log
+        return self.checker._describe(code, &rec).replace(f"instrument {num}",
+                                                          f"instrument {ins.id.value}")
 
     cdef void _refresh_reference(self, Instrument ins, int32_t idx) noexcept:
         # the last quote mid, else the last trade, at the instrument's price precision
