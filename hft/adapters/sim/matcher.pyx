@@ -246,19 +246,32 @@ cdef class SimMatcher:
         cdef bint market = o.order_type == ORDER_TYPE_MARKET
         if self.l2:
             s = &self.book.asks if _is_buy(o) else &self.book.bids
-            # the walk reads the book by index: _fill never changes the book
+            # what we take is gone from our view of the book until the feed sets the level
+            # again; a level taken in full is the last (best) one, so lower indexes stay put
             i = s.count - 1
             while i >= 0 and o.active and _leaves(o) > 0:
                 px = s.levels[i].price
+                size = s.levels[i].size
                 if not market and ((px > o.price) if _is_buy(o) else (px < o.price)):
                     break
-                self._fill(o, now, px, s.levels[i].size, LIQ_TAKER)
+                filled_before = o.filled
+                self._fill(o, now, px, size, LIQ_TAKER)
+                book_set_level(&self.book, SIDE_SELL if _is_buy(o) else SIDE_BUY, px,
+                               size - (o.filled - filled_before))
                 i -= 1
             return
         if not self._would_take(o):
             return
         self._best(_is_buy(o), &px, &size)
+        filled_before = o.filled
         self._fill(o, now, px, size, LIQ_TAKER)
+        # the touch size we took is gone until the next quote
+        if _is_buy(o):
+            self.ask_size -= o.filled - filled_before
+            self.has_ask = self.ask_size > 0
+        else:
+            self.bid_size -= o.filled - filled_before
+            self.has_bid = self.bid_size > 0
         if market and o.active and _leaves(o) > 0:
             if self.rest_policy == REST_NEXT_LEVEL:
                 self._fill(o, now, px + self.tick if _is_buy(o) else px - self.tick,

@@ -123,6 +123,13 @@ def _raw_at(value: Price | Quantity, precision: int, what: str) -> int:
     return value.raw // div
 
 
+def _rescaled(raw: int, from_p: int, to_p: int) -> int:
+    # market data at another precision than the instrument's: exact up, truncated down
+    if from_p == to_p:
+        return raw
+    return raw * 10 ** (to_p - from_p) if to_p > from_p else raw // 10 ** (from_p - to_p)
+
+
 class SimExecutionClient(ExecutionClient):
     """Fill orders against the backtest's market data, with latency, fees and balances.
 
@@ -432,15 +439,20 @@ class SimExecutionClient(ExecutionClient):
         """Show the venue a quote (bid/ask raw at the instrument's precisions)."""
         instrument = self.instrument(tick.instrument_id)
         matcher = self.matchers[instrument.numeric_id]
-        matcher.apply_quote(tick.ts_event, tick.bid_raw, tick.ask_raw, tick.bid_size_raw,
-                            tick.ask_size_raw)
+        pp, sp = tick.price_precision, tick.size_precision
+        matcher.apply_quote(tick.ts_event, _rescaled(tick.bid_raw, pp, instrument.price_precision),
+                            _rescaled(tick.ask_raw, pp, instrument.price_precision),
+                            _rescaled(tick.bid_size_raw, sp, instrument.size_precision),
+                            _rescaled(tick.ask_size_raw, sp, instrument.size_precision))
         self._drain(matcher, instrument)
 
     def process_trade(self, tick: Any) -> None:
         """Show the venue a market trade."""
         instrument = self.instrument(tick.instrument_id)
         matcher = self.matchers[instrument.numeric_id]
-        matcher.apply_trade(tick.ts_event, tick.price_raw, tick.size_raw)
+        matcher.apply_trade(tick.ts_event,
+                            _rescaled(tick.price_raw, tick.price_precision, instrument.price_precision),
+                            _rescaled(tick.size_raw, tick.size_precision, instrument.size_precision))
         self._drain(matcher, instrument)
 
     def process_book_delta(self, delta: Any) -> None:
@@ -451,8 +463,11 @@ class SimExecutionClient(ExecutionClient):
         if action == 4:  # BOOK_CLEAR
             matcher.clear_book(delta.ts_event)
         else:
-            size = 0 if action == 3 else delta.size_raw
-            matcher.apply_book_level(delta.ts_event, int(delta.side), delta.price_raw, size)
+            size = 0 if action == 3 else _rescaled(delta.size_raw, delta.size_precision,
+                                                  instrument.size_precision)
+            matcher.apply_book_level(delta.ts_event, int(delta.side),
+                                     _rescaled(delta.price_raw, delta.price_precision,
+                                               instrument.price_precision), size)
         self._drain(matcher, instrument)
 
     def drain_matcher(self, numeric_id: int) -> None:
