@@ -329,17 +329,19 @@ def round_trips(fills, multipliers: Mapping[str, float] | float = 1.0) -> np.nda
         out.append((inst, s["side"], s["ts_open"], s["ts_close"], s["peak"], s["avg_open"],
                     avg_close, s["pnl"], s["fees"], s["pnl"] - s["fees"], s["fills"]))
 
-    for i in order:
-        f = arr[i]
-        inst, ts = str(f["instrument"]), int(f["ts"])
-        qty, px, fee = float(f["qty"]), float(f["px"]), float(f["fee"])
-        sign = 1.0 if f["side"] == SIDE_BUY else -1.0
-        m = mult(inst)
+    # plain Python lists: indexing a structured array row by row is several times slower
+    columns = zip(*(arr[name][order].tolist() for name in ("instrument", "ts", "side", "qty", "px", "fee")))
+    mult_cache: dict[str, float] = {}
+    for inst, ts, side, qty, px, fee in columns:
+        sign = 1.0 if side == SIDE_BUY else -1.0
+        m = mult_cache.get(inst)
+        if m is None:
+            m = mult_cache[inst] = mult(inst)
         remaining, fee_left = qty, fee
         while remaining > 0:
             s = state.get(inst)
             if s is None:  # open a trip with everything left of this fill
-                state[inst] = {"side": int(f["side"]), "ts_open": ts, "ts_close": 0, "pos": sign * remaining,
+                state[inst] = {"side": side, "ts_open": ts, "ts_close": 0, "pos": sign * remaining,
                                "peak": remaining, "avg_open": px, "closed_qty": 0.0, "close_value": 0.0,
                                "pnl": 0.0, "fees": fee_left, "fills": 1}
                 break
