@@ -31,7 +31,7 @@ cdef class Bollinger:
             ddof not 0 or 1.
     """
 
-    def __cinit__(self, period: int, k: float = 2.0, ddof: int = 0):
+    def __cinit__(self, period: object, k: object = 2.0, ddof: object = 0):
         self.win.values = NULL
         if ddof not in (0, 1) or isinstance(ddof, bool):
             raise ValueError(f"ddof must be 0 or 1, got {ddof!r}")
@@ -152,7 +152,7 @@ cdef class ZScore:
         ValueError: period is not an integer >= 2.
     """
 
-    def __cinit__(self, period: int):
+    def __cinit__(self, period: object):
         self.win.values = NULL
         cdef Py_ssize_t p = check_period("period", period, 2)
         if rolling_init(&self.win, p) != 0:

@@ -32,7 +32,7 @@ cdef class SMA:
         ValueError: period is not an integer >= 1.
     """
 
-    def __cinit__(self, period: int):
+    def __cinit__(self, period: object):
         self.win.values = NULL
         cdef Py_ssize_t p = check_period("period", period)
         if rolling_init(&self.win, p) != 0:
@@ -121,7 +121,7 @@ cdef class EMA:
         ValueError: neither or both of period and alpha, or one out of range.
     """
 
-    def __cinit__(self, period: int | None = None, *, alpha: float | None = None):
+    def __cinit__(self, period: object = None, *, alpha: object = None):
         cdef double a = _ema_alpha(period, alpha)
         cdef long warmup
         if period is not None:

@@ -56,8 +56,9 @@ cdef inline double rsi_update(RsiState *r, double x) noexcept nogil:
         r.avg_gain = (r.avg_gain * (p - 1.0) + gain) / p
         r.avg_loss = (r.avg_loss * (p - 1.0) + loss) / p
     total = r.avg_gain + r.avg_loss
-    # a flat stretch has no direction: 50, not the 0/0 of the textbook formula
-    r.value = 100.0 * r.avg_gain / total if total > 0.0 else 50.0
+    # a flat stretch has no direction: 50, not the 0/0 of the textbook formula. Dividing first
+    # keeps the value within [0, 100]: fl(g + l) >= g, so g / total <= 1 after rounding too
+    r.value = 100.0 * (r.avg_gain / total) if total > 0.0 else 50.0
     return r.value
 
 

@@ -29,7 +29,7 @@ cdef class RSI:
         ValueError: period is not an integer >= 1.
     """
 
-    def __cinit__(self, period: int = 14):
+    def __cinit__(self, period: object = 14):
         rsi_init(&self.state, check_period("period", period))
 
     @cython.always_allow_keywords(False)
@@ -103,7 +103,7 @@ cdef class ATR:
         ValueError: period is not an integer >= 1; update with high < low.
     """
 
-    def __cinit__(self, period: int = 14):
+    def __cinit__(self, period: object = 14):
         atr_init(&self.state, check_period("period", period))
 
     cpdef double update(self, double high, double low, double close) except? -1.0:
