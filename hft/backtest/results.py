@@ -111,7 +111,9 @@ def _fmt(value: float, kind: str) -> str:
     if isinstance(value, float) and math.isinf(value):
         return "inf" if value > 0 else "-inf"
     if kind == "pct":
-        return f"{value * 100:.2f} %"
+        pct = value * 100
+        # keep two significant digits of a small nonzero figure instead of "0.00 %"
+        return f"{pct:.2g} %" if 0 < abs(pct) < 0.01 else f"{pct:.2f} %"
     if kind == "ratio":
         return f"{value:.3f}"
     if kind == "money":

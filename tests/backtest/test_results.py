@@ -171,3 +171,11 @@ def test_from_node_puts_the_starting_balance_before_the_sampled_equity():
     r = BacktestResult.from_node(SimpleNamespace(config=cfg), run)
     assert list(r.equity["ts"]) == [T0, T0 + 5, T0 + 9]
     assert list(r.equity["equity"]) == [500.0, 510.0, 505.0]
+
+
+@pytest.mark.parametrize("value, text", [(0.25, "25.00 %"), (0.0, "0.00 %"), (1.1e-5, "0.0011 %"),
+                                         (float("inf"), "inf"), (float("nan"), "NaN")])
+def test_summary_percentages_keep_small_figures_visible(value, text):
+    from hft.backtest.results import _fmt
+
+    assert _fmt(value, "pct") == text
