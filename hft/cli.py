@@ -141,6 +141,9 @@ def _backtest(args: argparse.Namespace) -> int:
 
     out = _output_dir(args, config)
     say(result.summary())
+    records, run_s = result.counts.get("records"), result.timings.get("run")
+    if records is not None and run_s:
+        say(f"records:   {records:,} in {run_s:.3f} s ({records / run_s:,.0f} per s)")
     report = write_report(result, out / "report.json", config=config)
     say(f"report:    {report}")
     if not args.no_plot:
