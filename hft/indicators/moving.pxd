@@ -1,7 +1,7 @@
 # Moving averages and the crossover signal. Formulas, warm-up and NaN policy: docs/indicators.md.
 #
 # The structs and inline functions are the C form: a Cython strategy may cimport them (or hold
-# an SMA/EMA/Crossover and call its cpdef `update`, which is a direct C call on a final class).
+# an SMA/EMA/Crossover and call its cpdef `update`: a C call through the vtable, no Python).
 cimport cython
 from libc.math cimport NAN
 from libc.stdint cimport int64_t
