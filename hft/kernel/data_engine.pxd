@@ -53,6 +53,7 @@ cdef class DataEngine:
     cdef readonly int64_t book_deltas_processed
 
     cpdef void process_quote(self, QuoteTick quote) except *
+    cpdef Py_ssize_t process_quotes(self, list quotes) except -1
     cpdef void process_trade(self, TradeTick trade) except *
     cpdef void process_bar(self, Bar bar) except *
     cpdef void process_book_delta(self, BookDelta delta) except *

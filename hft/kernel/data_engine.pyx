@@ -293,6 +293,13 @@ cdef class DataEngine:
         if self.msgbus is not None and self.msgbus._subs:
             self._publish("data.quotes.", iid, quote)
 
+    cpdef Py_ssize_t process_quotes(self, list quotes) except -1:
+        """Process a list of quotes in order (a compiled loop); return how many."""
+        cdef object q
+        for q in quotes:
+            self.process_quote(<QuoteTick?>q)
+        return len(quotes)
+
     cpdef void process_trade(self, TradeTick trade) except *:
         """Take one trade: cache, bar aggregators, subscribers, then the bus if listened to."""
         cdef object iid = trade.instrument_id

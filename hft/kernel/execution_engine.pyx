@@ -29,7 +29,8 @@ from hft.kernel.msgbus cimport MessageBus
 from hft.kernel.portfolio cimport Portfolio
 from hft.kernel.risk_engine cimport RiskEngine
 from hft.model.enums cimport (
-    ORDER_EVENT_FILLED, ORDER_STATUS_CANCELED, ORDER_STATUS_DENIED, ORDER_STATUS_EXPIRED,
+    ORDER_EVENT_DENIED, ORDER_EVENT_FILLED, ORDER_EVENT_PENDING_CANCEL, ORDER_EVENT_PENDING_UPDATE,
+    ORDER_EVENT_SUBMITTED, OrderEventKind, ORDER_STATUS_CANCELED, ORDER_STATUS_DENIED, ORDER_STATUS_EXPIRED,
     ORDER_STATUS_FILLED, ORDER_STATUS_INITIALIZED, ORDER_STATUS_PENDING_CANCEL,
     ORDER_STATUS_REJECTED,
 )
@@ -56,6 +57,16 @@ cdef inline bint _is_closed(Order order) noexcept:
     cdef int s = order._status
     return (s == ORDER_STATUS_DENIED or s == ORDER_STATUS_REJECTED or s == ORDER_STATUS_CANCELED
             or s == ORDER_STATUS_EXPIRED or s == ORDER_STATUS_FILLED)
+
+
+cdef OrderEvent _event(type cls, OrderEventKind kind, Order order, uint64_t event_id,
+                       int64_t now):
+    # The engine's own events, built without the Python constructor's argument parsing: the
+    # ids come from an existing order, so they are valid; cls shares OrderEvent's layout.
+    cdef OrderEvent event = <OrderEvent>cls.__new__(cls)
+    event._init_common(kind, order.trader_id, order.strategy_id, order.instrument_id,
+                       order.client_order_id, event_id, now, now)
+    return event
 
 
 cdef class ExecutionEngine:
@@ -145,9 +156,8 @@ cdef class ExecutionEngine:
             self._deny(order, reason)
             return False
         cdef int64_t now = self.clock.now_ns()
-        cdef OrderEvent event = OrderSubmitted(
-            order.trader_id, order.strategy_id, order.instrument_id, order.client_order_id,
-            event_id=self._event_id(), ts_event=now, ts_init=now)
+        cdef OrderEvent event = _event(OrderSubmitted, ORDER_EVENT_SUBMITTED, order,
+                                       self._event_id(), now)
         order.apply(event)
         self.orders_submitted += 1
         self._dispatch(self._strategies.get(order.strategy_id), event, None)
@@ -156,9 +166,8 @@ cdef class ExecutionEngine:
 
     cdef void _deny(self, Order order, str reason) except *:
         cdef int64_t now = self.clock.now_ns()
-        cdef OrderEvent event = OrderDenied(
-            order.trader_id, order.strategy_id, order.instrument_id, order.client_order_id,
-            reason, event_id=self._event_id(), ts_event=now, ts_init=now)
+        cdef OrderEvent event = _event(OrderDenied, ORDER_EVENT_DENIED, order, self._event_id(), now)
+        event._reason = reason
         order.apply(event)
         self.cache.update_order(order)
         self.orders_denied += 1
@@ -175,9 +184,9 @@ cdef class ExecutionEngine:
         if client is None:
             return
         cdef int64_t now = self.clock.now_ns()
-        cdef OrderEvent event = OrderPendingCancel(
-            order.trader_id, order.strategy_id, order.instrument_id, order.client_order_id,
-            order.venue_order_id, event_id=self._event_id(), ts_event=now, ts_init=now)
+        cdef OrderEvent event = _event(OrderPendingCancel, ORDER_EVENT_PENDING_CANCEL, order,
+                                       self._event_id(), now)
+        event._venue_order_id = order.venue_order_id
         order.apply(event)
         self._dispatch(self._strategies.get(order.strategy_id), event, None)
         client.cancel_order(order)
@@ -193,9 +202,9 @@ cdef class ExecutionEngine:
         if client is None:
             return
         cdef int64_t now = self.clock.now_ns()
-        cdef OrderEvent event = OrderPendingUpdate(
-            order.trader_id, order.strategy_id, order.instrument_id, order.client_order_id,
-            order.venue_order_id, event_id=self._event_id(), ts_event=now, ts_init=now)
+        cdef OrderEvent event = _event(OrderPendingUpdate, ORDER_EVENT_PENDING_UPDATE, order,
+                                       self._event_id(), now)
+        event._venue_order_id = order.venue_order_id
         order.apply(event)
         self._dispatch(self._strategies.get(order.strategy_id), event, None)
         client.modify_order(order, quantity, price, trigger_price)

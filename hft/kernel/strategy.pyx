@@ -43,7 +43,7 @@ from hft.kernel.msgbus cimport MessageBus
 from hft.kernel.portfolio cimport Portfolio
 from hft.model.data cimport BarType
 from hft.model.identifiers cimport (
-    ClientOrderId, ClientOrderIdGenerator, InstrumentId, StrategyId, TraderId,
+    COID_COUNT_BITS, ClientOrderId, ClientOrderIdGenerator, InstrumentId, StrategyId, TraderId,
 )
 from hft.model.instruments cimport Instrument
 from hft.model.objects cimport Price, Quantity, quantity_new
@@ -283,7 +283,8 @@ cdef class Strategy(Actor):
                      time_in_force=time_in_force, expire_time_ns=expire_time_ns,
                      post_only=post_only, reduce_only=reduce_only,
                      ts_init=self.clock.now_ns(), tags=tags,
-                     client_order_num=self._ids.numeric(coid))
+                     client_order_num=(self._ids.strategy_number << COID_COUNT_BITS)
+                     | self._ids.count)
 
     def market(self, instrument_id, int side, quantity, *, int time_in_force=TIF_GTC,
                bint reduce_only=False, tags=None) -> Order:

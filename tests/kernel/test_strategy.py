@@ -104,3 +104,10 @@ def test_a_subclass_handler_is_the_one_called():
     node.add_strategy(Counter())          # added while running: started at once
     feed(node, "1.10000", "1.10002", S)
     assert calls == [110000]
+
+
+def test_order_record_number_matches_the_generator_mapping():
+    node, client, s = make_node()
+    order = s.limit(EURUSD, SIDE_BUY, 1000, "1.1")
+    gen = node.exec_engine.register_strategy(s)
+    assert order.client_order_num == gen.numeric(order.client_order_id)
