@@ -1,0 +1,1 @@
+"""Sandbox venue over binary WebSocket on loopback: wire protocol and request signing."""
