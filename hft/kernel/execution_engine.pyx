@@ -41,11 +41,11 @@ from hft.model.identifiers cimport (
     ClientOrderIdGenerator, InstrumentId, PositionId, StrategyId, TraderId,
 )
 from hft.model.instruments cimport INSTRUMENT_SPOT, Instrument
-from hft.model.objects cimport Currency, Money, Price, Quantity, fixed_rescale
+from hft.model.objects cimport Currency, Money, Price, Quantity, fixed_rescale, money_new
 from hft.model.orders cimport Order
 from hft.model.position cimport Position
 
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 
 from hft.kernel.logging import get_logger
 from hft.model.orders import InvalidStateTransition
@@ -100,10 +100,14 @@ cdef class ExecutionEngine:
 
     # -- wiring ---------------------------------------------------------------------------
 
-    def register_client(self, client) -> None:
-        """Route orders for `client.venue` to client and let it report back (client.engine)."""
+    def register_client(self, client, bint replace=False) -> None:
+        """Route orders for `client.venue` to client and let it report back (client.engine).
+
+        A venue has one client: another one for the same venue raises ValueError unless
+        replace is True.
+        """
         venue = client.venue
-        if venue in self._clients and self._clients[venue] is not client:
+        if not replace and venue in self._clients and self._clients[venue] is not client:
             raise ValueError(f"ExecutionEngine: venue {venue!r} already has a client")
         self._clients[venue] = client
         client.engine = self
@@ -273,8 +277,9 @@ cdef class ExecutionEngine:
             if ins.kind == INSTRUMENT_SPOT:
                 account.apply_fill(fill, ins)
             else:
-                amount = realized.quantize(Decimal(1).scaleb(-cur.precision))
-                account.apply_fill(fill, ins, realized_pnl=Money(amount, cur))
+                # half-even to the currency's digits, as Position's Money results are
+                raw = int(realized.scaleb(cur.precision).to_integral_value(ROUND_HALF_EVEN))
+                account.apply_fill(fill, ins, realized_pnl=money_new(raw, cur))
         except Exception as e:  # AccountBalanceNegative: report, the fill already happened
             self._log.error("account not moved by fill", account=str(account),
                             fill=repr(fill), error=str(e))

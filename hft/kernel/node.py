@@ -11,8 +11,9 @@ imports pointing down).
 Venue factories are called as `factory(node, venue_config)` and return an `ExecutionClient`
 (they may also add data clients or register more with the node). `kind = "sim"` means
 "hft.adapters.sim:create_sim_venue", `"sandbox"` "hft.adapters.sandbox:create_sandbox_venue";
-anything else is a "package.module:factory" path. A venue whose client was added with
-`add_execution_client` before `start()` is not built from its factory.
+anything else is a "package.module:factory" path. The node builds each venue when it is
+constructed (the backtest runner finds the simulated venues before `start()`);
+`add_execution_client` replaces the client of a venue, e.g. with a scripted one in tests.
 
 Runners are called as `runner(node)`: "hft.backtest.runner:run_backtest" in backtest mode,
 "hft.live.runner:run_live" in live mode.
@@ -128,6 +129,7 @@ class TradingNode:
             self.add_instrument(instrument_from_config(inst, numeric_id=i + 1))
         for venue in cfg.venues:
             self._add_account(venue)
+        self._build_venues()
         for i, importable in enumerate(cfg.strategies):
             cls, strategy_config = load_strategy_config(importable, index=i)
             self.add_strategy(cls(strategy_config))
@@ -160,8 +162,8 @@ class TradingNode:
         return strategy
 
     def add_execution_client(self, client: Any) -> None:
-        """Route orders for `client.venue` to client (replaces the venue's factory)."""
-        self.exec_engine.register_client(client)
+        """Route orders for `client.venue` to client, replacing the one built for the venue."""
+        self.exec_engine.register_client(client, replace=True)
         if self.is_running:
             client.connect()
 
@@ -198,7 +200,7 @@ class TradingNode:
     # -- lifecycle ------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Build venues from their factories, connect clients, start every strategy."""
+        """Connect the clients, then start every strategy."""
         if self.is_running:
             return
         self._build_venues()
