@@ -1,4 +1,5 @@
 # Data engine: market data in, cache and subscribers out; bars built from ticks.
+cimport cython
 from libc.stdint cimport int64_t, uint8_t
 
 from hft.kernel.cache cimport Cache
@@ -35,6 +36,7 @@ cdef class TimeBarAggregator(BarAggregator):
     cdef readonly str timer_name
 
 
+@cython.final
 cdef class DataEngine:
     cdef readonly Clock clock
     cdef readonly Cache cache
@@ -46,6 +48,8 @@ cdef class DataEngine:
     cdef dict _quote_aggregators     # InstrumentId -> tuple of BarAggregator
     cdef dict _trade_aggregators     # InstrumentId -> tuple of BarAggregator
     cdef dict _aggregators           # BarType -> BarAggregator
+    cdef dict _quote_routes          # InstrumentId -> (aggregators, handlers): one lookup a quote
+    cdef dict _trade_routes          # InstrumentId -> (aggregators, handlers)
     cdef dict _topics                # (kind, key) -> topic str
     cdef readonly int64_t quotes_processed
     cdef readonly int64_t trades_processed
@@ -58,3 +62,4 @@ cdef class DataEngine:
     cpdef void process_bar(self, Bar bar) except *
     cpdef void process_book_delta(self, BookDelta delta) except *
     cdef void _publish(self, str kind, object key, object msg) except *
+    cdef void _reroute(self, object instrument_id) except *

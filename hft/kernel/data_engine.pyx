@@ -27,6 +27,7 @@ Bars from ticks (`subscribe_bars` with a BarType the engine must build):
 Errors raised by a handler propagate: in a backtest a failing strategy stops the run.
 """
 
+cimport cython
 from libc.stdint cimport INT64_MAX, INT64_MIN, int64_t, uint8_t
 
 from hft.kernel.cache cimport Cache
@@ -187,6 +188,7 @@ cdef class TimeBarAggregator(BarAggregator):
 # The engine
 # -------------------------------------------------------------------------------------------
 
+@cython.final
 cdef class DataEngine:
     """Feed market data to the cache, bar aggregators, subscribers and the bus.
 
@@ -210,25 +212,46 @@ cdef class DataEngine:
         self._quote_aggregators = {}
         self._trade_aggregators = {}
         self._aggregators = {}
+        self._quote_routes = {}
+        self._trade_routes = {}
         self._topics = {}
+
+    cdef void _reroute(self, object iid) except *:
+        # rebuild the per-instrument (aggregators, handlers) pairs the hot path reads
+        for routes, aggs, handlers in ((self._quote_routes, self._quote_aggregators,
+                                        self._quote_handlers),
+                                       (self._trade_routes, self._trade_aggregators,
+                                        self._trade_handlers)):
+            a = aggs.get(iid, ())
+            h = handlers.get(iid, ())
+            if a or h:
+                routes[iid] = (a, h)
+            else:
+                routes.pop(iid, None)
 
     # -- subscriptions --------------------------------------------------------------------
 
     def subscribe_quotes(self, instrument_id, handler) -> None:
         """Call handler(quote) for every quote of the instrument, after those subscribed earlier."""
         _appended(self._quote_handlers, instrument_id, handler)
+        self._reroute(instrument_id)
 
     def unsubscribe_quotes(self, instrument_id, handler) -> bool:
         """Stop calling handler for the instrument's quotes; return False if it was not subscribed."""
-        return _removed(self._quote_handlers, instrument_id, handler)
+        found = _removed(self._quote_handlers, instrument_id, handler)
+        self._reroute(instrument_id)
+        return found
 
     def subscribe_trades(self, instrument_id, handler) -> None:
         """Call handler(trade) for every trade of the instrument."""
         _appended(self._trade_handlers, instrument_id, handler)
+        self._reroute(instrument_id)
 
     def unsubscribe_trades(self, instrument_id, handler) -> bool:
         """Stop calling handler for the instrument's trades."""
-        return _removed(self._trade_handlers, instrument_id, handler)
+        found = _removed(self._trade_handlers, instrument_id, handler)
+        self._reroute(instrument_id)
+        return found
 
     def subscribe_book(self, instrument_id, handler) -> None:
         """Call handler(book) after every book delta of the instrument (the cache's OrderBook)."""
@@ -251,6 +274,7 @@ cdef class DataEngine:
                 _appended(self._trade_aggregators, iid, agg)
             else:
                 _appended(self._quote_aggregators, iid, agg)
+            self._reroute(iid)
 
     def unsubscribe_bars(self, BarType bar_type not None, handler) -> bool:
         """Stop calling handler; the aggregator stops when its last subscriber leaves."""
@@ -261,6 +285,7 @@ cdef class DataEngine:
             table = self._trade_aggregators if bar_type.price_type == PRICE_LAST \
                 else self._quote_aggregators
             _removed(table, bar_type.instrument_id, agg)
+            self._reroute(bar_type.instrument_id)
         return found
 
     def _make_aggregator(self, BarType bar_type):
@@ -282,13 +307,11 @@ cdef class DataEngine:
         cdef object iid = quote.instrument_id
         self.quotes_processed += 1
         self.cache._quotes[iid] = quote
-        cdef object found = self._quote_aggregators.get(iid)
-        if found is not None:
-            for agg in <tuple>found:
+        cdef object route = self._quote_routes.get(iid)
+        if route is not None:
+            for agg in <tuple>(<tuple>route)[0]:
                 (<BarAggregator>agg).handle_quote(quote)
-        found = self._quote_handlers.get(iid)
-        if found is not None:
-            for handler in <tuple>found:
+            for handler in <tuple>(<tuple>route)[1]:
                 handler(quote)
         if self.msgbus is not None and self.msgbus._subs:
             self._publish("data.quotes.", iid, quote)
@@ -305,13 +328,11 @@ cdef class DataEngine:
         cdef object iid = trade.instrument_id
         self.trades_processed += 1
         self.cache._trades[iid] = trade
-        cdef object found = self._trade_aggregators.get(iid)
-        if found is not None:
-            for agg in <tuple>found:
+        cdef object route = self._trade_routes.get(iid)
+        if route is not None:
+            for agg in <tuple>(<tuple>route)[0]:
                 (<BarAggregator>agg).handle_trade(trade)
-        found = self._trade_handlers.get(iid)
-        if found is not None:
-            for handler in <tuple>found:
+            for handler in <tuple>(<tuple>route)[1]:
                 handler(trade)
         if self.msgbus is not None and self.msgbus._subs:
             self._publish("data.trades.", iid, trade)
