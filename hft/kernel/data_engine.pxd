@@ -34,6 +34,7 @@ cdef class VolumeBarAggregator(BarAggregator):
 cdef class TimeBarAggregator(BarAggregator):
     cdef readonly int64_t interval_ns
     cdef readonly str timer_name
+    cdef readonly bint armed
 
 
 @cython.final

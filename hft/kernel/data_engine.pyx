@@ -16,7 +16,7 @@ Bars from ticks (`subscribe_bars` with a BarType the engine must build):
 - TICK: a bar every `step` ticks; VOLUME: a bar every `step` units of size (a tick crossing
   the threshold is split: the rest starts the next bar at the same price);
 - SECOND / MINUTE / HOUR / DAY: a repeating clock timer on the boundaries (multiples of the
-  interval since the epoch, UTC). The bar closes at the boundary and its `ts_event` is the
+  interval since the epoch, UTC), armed by the first tick. The bar closes at the boundary and its `ts_event` is the
   close time; ticks stamped exactly at a boundary belong to the next bar when the clock is
   advanced to a tick's time before the tick is processed (the backtest loop does). An
   interval without ticks yields no bar;
@@ -169,11 +169,19 @@ cdef class TimeBarAggregator(BarAggregator):
             raise ValueError(f"TimeBarAggregator: {bar_type} is not a time bar type")
         self.interval_ns = bar_type.step * <int64_t>unit
         self.timer_name = f"bars.{bar_type}"
-        cdef int64_t now = engine.clock.now_ns()
-        # start on the boundary at or before now: the first bar closes at the next boundary
-        cdef int64_t start = (now // self.interval_ns) * self.interval_ns
-        engine.clock.set_timer(self.timer_name, self.interval_ns, start_ns=start,
-                               callback=self._on_timer)
+
+    cdef void update(self, int64_t px, int64_t size, uint8_t pp, uint8_t sp, int64_t ts) except *:
+        cdef int64_t now, start
+        if not self.armed:
+            # Armed by the first tick, not at subscribe time: a backtest clock still at 0 when
+            # strategies start would otherwise fire one empty interval per step since 1970.
+            # Start on the boundary at or before now: the first bar closes at the next one.
+            now = self.engine.clock.now_ns()
+            start = (now // self.interval_ns) * self.interval_ns
+            self.engine.clock.set_timer(self.timer_name, self.interval_ns, start_ns=start,
+                                        callback=self._on_timer)
+            self.armed = True
+        BarAggregator.update(self, px, size, pp, sp, ts)
 
     def _on_timer(self, event) -> None:
         if self.tick_count > 0:
@@ -181,7 +189,9 @@ cdef class TimeBarAggregator(BarAggregator):
 
     def stop(self) -> None:
         """Cancel the timer; the bar being built is dropped."""
-        self.engine.clock.cancel_timer(self.timer_name)
+        if self.armed:
+            self.engine.clock.cancel_timer(self.timer_name)
+            self.armed = False
 
 
 # -------------------------------------------------------------------------------------------

@@ -109,6 +109,8 @@ def test_unsubscribing_the_last_bar_handler_stops_the_time_aggregator():
     bt = BarType.from_str("EUR/USD.SIM-1-MINUTE-BID")
     handler = [].append
     engine.subscribe_bars(bt, handler)
+    assert clock.timer_count == 0                 # armed by the first tick
+    engine.process_quote(quote("1.0", "1.2"))
     assert clock.timer_count == 1
     engine.unsubscribe_bars(bt, handler)
     assert clock.timer_count == 0 and engine.aggregator(bt) is None
@@ -125,3 +127,14 @@ def test_book_deltas_build_the_cached_book():
     engine.process_book_delta(BookDelta(EURUSD, BookAction.BOOK_DELETE, SIDE_BUY, px,
                                         Quantity.from_str("0"), 2, 0, 0))
     assert book.best_bid is None
+
+
+def test_time_bars_start_at_the_first_tick_not_at_the_epoch():
+    engine, clock, bus = _engine()
+    bars = []
+    engine.subscribe_bars(BarType.from_str("EUR/USD.SIM-1-MINUTE-BID"), bars.append)
+    t0 = 1_577_916_000 * S + 5 * S               # 2020-01-01 22:00:05 UTC
+    fired = clock.advance_time(t0)
+    engine.process_quote(quote("1.1", "1.2", t0))
+    clock.advance_time(t0 + 60 * S)
+    assert fired == [] and [b.ts_event for b in bars] == [t0 - 5 * S + 60 * S]
