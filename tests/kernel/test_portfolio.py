@@ -50,3 +50,29 @@ def test_total_pnl_adds_realized_and_unrealized():
     assert node.portfolio.unrealized_pnl(EURUSD) == Decimal("3")
     assert node.portfolio.total_pnl() == Decimal("4")
     assert node.portfolio.total_pnl_float() == 4.0
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+_TRADES = st.lists(st.tuples(st.booleans(), st.integers(1, 5000), st.integers(90000, 110000)),
+                   min_size=1, max_size=15)
+
+
+@settings(max_examples=60)
+@given(_TRADES, st.integers(90000, 110000))
+def test_total_pnl_equals_the_cash_flows_of_any_fill_sequence(trades, mark_raw):
+    node, client, s = make_node()
+    cash, net = Decimal(0), 0
+    for n, (is_buy, qty, px_raw) in enumerate(trades):
+        px = f"{Decimal(px_raw).scaleb(-5):.5f}"
+        feed(node, px, px, (n + 1) * S)              # bid = ask: market orders fill at px
+        (s.buy if is_buy else s.sell)(EURUSD, qty)
+        signed = qty if is_buy else -qty
+        cash -= signed * Decimal(px)
+        net += signed
+    mark = f"{Decimal(mark_raw).scaleb(-5):.5f}"
+    feed(node, mark, mark, (len(trades) + 1) * S)
+    assert node.portfolio.net_position(EURUSD) == net
+    assert node.portfolio.total_pnl() == cash + net * Decimal(mark)
+    # netting: at most one open position, and closed ones were closed by a flip or a flat fill
+    assert len(node.cache.positions_open()) == (1 if net else 0)
