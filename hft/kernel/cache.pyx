@@ -18,6 +18,10 @@ from collections import deque
 from hft.model.data cimport Bar, BarType, QuoteTick, TradeTick
 from hft.model.identifiers cimport ClientOrderId, InstrumentId, StrategyId
 from hft.model.instruments cimport Instrument
+from hft.model.enums cimport (
+    ORDER_STATUS_CANCELED, ORDER_STATUS_DENIED, ORDER_STATUS_EXPIRED, ORDER_STATUS_FILLED,
+    ORDER_STATUS_REJECTED,
+)
 from hft.model.orders cimport Order
 from hft.model.position cimport Position
 
@@ -122,11 +126,10 @@ cdef class Cache:
         if order is None:
             raise TypeError("Cache.add_order: order must not be None")
         cdef ClientOrderId coid = order.client_order_id
-        if coid in self._orders:
+        if self._orders.setdefault(coid, order) is not order:
             raise ValueError(f"Cache.add_order: client order id {coid} is already used")
-        self._orders[coid] = order
         self.orders_total += 1
-        if order.is_closed:
+        if _is_closed(order):
             self._remember_closed(order)
             return
         self._open[coid] = order
@@ -136,9 +139,8 @@ cdef class Cache:
     cpdef void update_order(self, Order order) except *:
         """Re-index an order after an event was applied: a closed order leaves the open indexes."""
         cdef ClientOrderId coid = order.client_order_id
-        if not order.is_closed or coid not in self._open:
+        if not _is_closed(order) or self._open.pop(coid, None) is None:
             return
-        del self._open[coid]
         _index_remove(self._open_by_strategy, order.strategy_id, coid)
         _index_remove(self._open_by_instrument, order.instrument_id, coid)
         self._remember_closed(order)
@@ -238,6 +240,12 @@ cdef class Cache:
     def accounts(self) -> list:
         """Return every account."""
         return list(self._accounts.values())
+
+
+cdef inline bint _is_closed(Order order) noexcept:
+    cdef int s = order._status
+    return (s == ORDER_STATUS_DENIED or s == ORDER_STATUS_REJECTED or s == ORDER_STATUS_CANCELED
+            or s == ORDER_STATUS_EXPIRED or s == ORDER_STATUS_FILLED)
 
 
 cdef inline void _index_add(dict index, object key, ClientOrderId coid, Order order) except *:
