@@ -129,7 +129,9 @@ def build_sources(config, instruments: dict) -> list:
     into every record). CSV / CSV.gz, NPZ and Parquet files of quotes or trades are read;
     other kinds raise NotImplementedError naming the entry.
     """
-    from hft.backtest.loaders import CsvSource, NpzSource, ParquetSource
+    import msgspec
+
+    from hft.backtest.loaders import CsvLayout, CsvSource, NpzSource, ParquetSource, PRESETS, detect_layout
 
     sources = []
     for i, entry in enumerate(config.data):
@@ -155,10 +157,21 @@ def build_sources(config, instruments: dict) -> list:
                                          price_precision=instrument.price_precision,
                                          size_precision=instrument.size_precision))
         else:
+            layout = entry.layout
+            if layout != "auto" and layout not in PRESETS:
+                raise ValueError(f"data[{i}].layout: {layout!r} unknown, expected 'auto' or one of "
+                                 f"{sorted(PRESETS)}")
+            if entry.ts_format != "auto" and not entry.columns:
+                base = detect_layout(path, entry.kind) if layout == "auto" else PRESETS[layout]
+                layout = msgspec.structs.replace(base, timestamp_format=entry.ts_format)
+            if entry.columns:
+                layout = CsvLayout(kind=entry.kind, columns=dict(entry.columns),
+                                   timestamp_format=entry.ts_format)
             sources.append(CsvSource(path, instrument_id=num, kind=entry.kind,
                                      price_precision=instrument.price_precision,
                                      size_precision=instrument.size_precision,
-                                     on_error=entry.on_error))
+                                     on_error=entry.on_error, layout=layout,
+                                     default_size=entry.default_size))
     return sources
 
 

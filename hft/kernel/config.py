@@ -173,6 +173,7 @@ class FeeConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
 class LatencyConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """Delay what crosses the venue boundary in a backtest, in ns."""
 
+    feed_ns: int = 0  # market data reaches the strategy this late
     base_ns: int = 0  # every order command and venue event
     insert_ns: int = 0  # added to new orders
     cancel_ns: int = 0  # added to cancels and modifies
@@ -180,22 +181,20 @@ class LatencyConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
     seed: int = 42
 
     def __post_init__(self) -> None:
-        for name in ("base_ns", "insert_ns", "cancel_ns", "jitter_ns"):
+        for name in ("feed_ns", "base_ns", "insert_ns", "cancel_ns", "jitter_ns"):
             if getattr(self, name) < 0:
                 raise _invalid(name, f"ns >= 0, got {getattr(self, name)}")
 
 
 class FillModelConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """Decide how a simulated venue fills orders that reach the touch."""
+    """Decide how a simulated venue fills what a market order takes beyond the touch (L1).
 
-    prob_fill_on_limit: float = 1.0  # chance a resting limit at the touch fills
-    prob_slippage: float = 0.0  # chance a market order slips one tick
-    seed: int = 42
+    market_rest: "partial" waits for the next quote's touch (IOC: the rest is canceled),
+    "next_level" fills the rest one tick worse, "full" fills everything at the touch.
+    See docs/fills.md.
+    """
 
-    def __post_init__(self) -> None:
-        for name in ("prob_fill_on_limit", "prob_slippage"):
-            if not 0.0 <= getattr(self, name) <= 1.0:
-                raise _invalid(name, f"a probability in [0, 1], got {getattr(self, name)}")
+    market_rest: Literal["partial", "next_level", "full"] = "partial"
 
 
 _BALANCE = re.compile(r"^\s*(-?\d+(\.\d+)?)\s+([A-Za-z0-9]{2,12})\s*$")
@@ -251,6 +250,8 @@ class DataConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     ts_format: Literal["auto", "iso", "histdata", "epoch_s", "epoch_ms", "epoch_us",
                        "epoch_ns"] = "auto"
     on_error: Literal["raise", "skip"] = "raise"  # a bad row: stop, or skip and count
+    layout: str = "auto"  # CSV: "auto" (read the header) or a preset: truefx, histdata, ...
+    default_size: str = "1000000"  # CSV quotes without size columns: size of each side, units
 
 
 class InstrumentRiskConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):

@@ -94,7 +94,7 @@ def test_good_toml_loads_with_defaults_and_resolved_paths(tmp_path):
     assert inst.venue == "BINANCE" and inst.symbol == "BTCUSDT"
     venue = cfg.venues[0]
     assert venue.balances() == [(Decimal(100000), "USDT"), (Decimal(1), "BTC")]
-    assert venue.latency.base_ns == 1_000_000 and venue.fill.prob_fill_on_limit == 1.0
+    assert venue.latency.base_ns == 1_000_000 and venue.fill.market_rest == "partial"
     assert cfg.data[0].path == str(tmp_path / "btcusdt-trades.csv")
     assert cfg.data[0].columns == {"ts": "time", "price": "px"}
     assert cfg.output_dir == str(tmp_path / "out")
