@@ -367,6 +367,11 @@ def run_backtest(node, *, sources=None, venues=None, progress=None,
     equity = np.zeros(1024, dtype=EQUITY_DTYPE)
     cdef Py_ssize_t n_equity = 0
     started = False
+    cdef int64_t first_ns = loop.stream.peek_ts()
+    if first_ns >= 0 and loop.clock.time_ns < first_ns:
+        # start the strategies at the first record's time, not at 1970: a timer set in
+        # on_start must count from when the data begins
+        loop.clock.set_time(first_ns)
     if hasattr(node, "start") and not getattr(node, "is_running", False):
         node.start()
         started = True

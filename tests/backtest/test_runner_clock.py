@@ -1,0 +1,59 @@
+"""The run starts the node at the first record's time, so timers count from the data."""
+
+from pathlib import Path
+
+from hft import TradingNode, load_config
+
+DATA = Path(__file__).resolve().parents[2] / "examples" / "data" / "eurusd-histdata-ticks-20200101.csv"
+
+STRATEGY = '''
+from hft import Strategy, StrategyConfig
+
+class TickerConfig(StrategyConfig):
+    instrument_id: str
+
+class Ticker(Strategy):
+    config_type = TickerConfig
+
+    def on_start(self):
+        self.started_ns = self.clock.timestamp_ns()
+        self.fired = []
+        self.set_timer("minute", 60 * 10**9)
+
+    def on_timer(self, event):
+        self.fired.append(event.ts_event)
+'''
+
+CONFIG = """
+[[instruments]]
+id = "EURUSD.SIM"
+kind = "fx"
+price_precision = 5
+size_precision = 0
+quote_currency = "USD"
+[[venues]]
+name = "SIM"
+starting_balances = ["100000 USD"]
+[[data]]
+path = "{data}"
+kind = "quotes"
+instrument_id = "EURUSD.SIM"
+[[strategies]]
+path = "runner_ticker:Ticker"
+config = {{instrument_id = "EURUSD.SIM"}}
+"""
+
+
+def test_timer_set_in_on_start_counts_from_the_first_record(tmp_path, monkeypatch):
+    (tmp_path / "runner_ticker.py").write_text(STRATEGY)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    cfg = tmp_path / "ticker.toml"
+    cfg.write_text(CONFIG.format(data=DATA))
+    node = TradingNode(load_config(cfg))
+    node.run()
+    (strategy,) = node.strategies
+    first_ns = 1_577_916_000_065_000_000  # 2020-01-01 22:00:00.065 UTC, the file's first row
+    assert strategy.started_ns == first_ns
+    # the file spans 17:00:00.065 -> 23:00:52.125 EST: 360 whole minutes
+    assert len(strategy.fired) == 360
+    assert strategy.fired[0] == first_ns + 60 * 10**9
