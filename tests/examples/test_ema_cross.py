@@ -54,3 +54,15 @@ def test_bad_strategy_parameters_name_the_field(params, field):
                            "config": {"instrument_id": "EUR/USD.SIM", **params}}]}
     with pytest.raises(ConfigError, match=field):
         load_strategy_config(config_from_dict(doc).strategies[0], index=0)
+
+
+def test_compiled_strategy_makes_the_same_fills_as_the_python_one():
+    import msgspec
+
+    config = load_config(CONFIG)
+    python = run_backtest_config(config, progress=False)
+    compiled_cfg = msgspec.structs.replace(config, strategies=[msgspec.structs.replace(
+        config.strategies[0], path="hft.backtest.strategies.ema_cross_cy:EmaCrossCy")])
+    compiled = run_backtest_config(compiled_cfg, progress=False)
+    assert compiled.fills.tolist() == python.fills.tolist()
+    assert compiled.statistics.pnl == python.statistics.pnl
