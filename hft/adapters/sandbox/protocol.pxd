@@ -58,6 +58,7 @@ cpdef enum ReportKind:
     REPORT_EXPIRED = 5
     REPORT_TRIGGERED = 6
     REPORT_UPDATED = 7
+    REPORT_CANCEL_REJECTED = 8   # a cancel refused; reason says why, the order is unchanged
 
 cpdef enum Liquidity:
     LIQUIDITY_NONE = 0
@@ -77,6 +78,8 @@ cpdef enum RejectReason:
     REJECT_NOT_LOGGED_IN = 10
     REJECT_INJECTED = 11
     REJECT_ORDER_CLOSED = 12
+    REJECT_NO_MARKET = 13
+    REJECT_REDUCE_ONLY = 14
 
 cpdef enum ErrorKind:
     ERROR_FRAME = 1          # detail: the ProtocolStatus / DecodeStatus of the bad frame
@@ -98,7 +101,7 @@ cpdef enum SessionError:
     SESSION_TOO_MANY_ERRORS = 4
 
 cdef enum:
-    REJECT_LAST = 12
+    REJECT_LAST = 14
     AUTH_LAST = 5
     SESSION_LAST = 4
 

@@ -73,9 +73,9 @@ PROTOCOL_ERRORS.update({
     PROTO_BAD_QUERY_KIND: ("query_kind", "1 (OPEN_ORDERS), 2 (FILLS_SINCE) or 3 (POSITIONS)"),
     PROTO_BAD_REQUEST_ID: ("request_id", "non-zero"),
     PROTO_BAD_SINCE: ("since_ts_ns", ">= 0 for FILLS_SINCE, 0 otherwise"),
-    PROTO_BAD_REPORT_KIND: ("report_kind", "1..7 (ACCEPTED .. UPDATED)"),
+    PROTO_BAD_REPORT_KIND: ("report_kind", "1..8 (ACCEPTED .. CANCEL_REJECTED)"),
     PROTO_BAD_LIQUIDITY: ("liquidity", "1 (MAKER) or 2 (TAKER) on FILLED, 0 otherwise"),
-    PROTO_BAD_REASON: ("reason", f"1..{REJECT_LAST} on REJECTED, 0 otherwise"),
+    PROTO_BAD_REASON: ("reason", f"1..{REJECT_LAST} on REJECTED and CANCEL_REJECTED, 0 otherwise"),
     PROTO_BAD_REPORT_QTY: ("quantity", "> 0 on FILLED, >= 0 otherwise"),
     PROTO_BAD_LEAVES: ("leaves_qty", ">= 0"),
     PROTO_BAD_CUM: ("cum_qty", ">= 0"),
@@ -165,7 +165,7 @@ cdef int report_validate(const ExecReportRecord *rec) noexcept nogil:
     cdef int s = _head(rec.version, rec.record_type, RECORD_EXEC_REPORT)
     if s:
         return s
-    if rec.report_kind < REPORT_ACCEPTED or rec.report_kind > REPORT_UPDATED:
+    if rec.report_kind < REPORT_ACCEPTED or rec.report_kind > REPORT_CANCEL_REJECTED:
         return PROTO_BAD_REPORT_KIND
     if rec.side != SIDE_BUY and rec.side != SIDE_SELL:
         return DECODE_BAD_SIDE
@@ -181,7 +181,7 @@ cdef int report_validate(const ExecReportRecord *rec) noexcept nogil:
         return DECODE_BAD_SIZE_PRECISION
     if rec.fee_precision > MAX_PRECISION:
         return PROTO_BAD_FEE_PRECISION
-    if rec.report_kind == REPORT_REJECTED:
+    if rec.report_kind == REPORT_REJECTED or rec.report_kind == REPORT_CANCEL_REJECTED:
         if rec.reason < 1 or rec.reason > REJECT_LAST:
             return PROTO_BAD_REASON
     elif rec.reason != 0:

@@ -28,13 +28,13 @@ queries = st.one_of(
 
 @st.composite
 def reports(draw):
-    kind = draw(st.integers(1, 7))
+    kind = draw(st.integers(1, 8))
     filled = kind == p.REPORT_FILLED
     return p.ExecReport(
         report_kind=kind, side=draw(st.sampled_from([1, 2])),
         liquidity=draw(st.sampled_from([1, 2])) if filled else 0,
         price_precision=draw(PREC), size_precision=draw(PREC), fee_precision=draw(PREC),
-        instrument_id=draw(U32), reason=draw(st.integers(1, 12)) if kind == 2 else 0,
+        instrument_id=draw(U32), reason=draw(st.integers(1, 14)) if kind in (2, 8) else 0,
         strategy_id=draw(U32), trader_id=draw(U32), client_order_id=draw(U64),
         venue_order_id=draw(U64), trade_id=draw(U64) if filled else 0, price=draw(I64),
         quantity=draw(POS if filled else NONNEG), leaves_qty=draw(NONNEG), cum_qty=draw(NONNEG),
@@ -111,7 +111,7 @@ def _report(**kw):
     (p.Query(query_kind=1, request_id=0), "request_id"),
     (p.Query(query_kind=1, request_id=1, since_ts_ns=5), "since_ts_ns"),
     (p.Query(query_kind=2, request_id=1, since_ts_ns=-1), "since_ts_ns"),
-    (_report(report_kind=8), "report_kind"),
+    (_report(report_kind=9), "report_kind"),
     (_report(side=3), "side"),
     (_report(liquidity=0), "liquidity"),
     (_report(report_kind=1, trade_id=0, liquidity=1), "liquidity"),
@@ -119,7 +119,7 @@ def _report(**kw):
     (_report(size_precision=19), "size_precision"),
     (_report(fee_precision=19), "fee_precision"),
     (_report(report_kind=2, liquidity=0, trade_id=0, reason=0), "reason"),
-    (_report(report_kind=2, liquidity=0, trade_id=0, reason=13), "reason"),
+    (_report(report_kind=2, liquidity=0, trade_id=0, reason=15), "reason"),
     (_report(reason=1), "reason"),
     (_report(quantity=0), "quantity"),
     (_report(leaves_qty=-1), "leaves_qty"),
