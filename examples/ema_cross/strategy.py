@@ -53,22 +53,27 @@ class EmaCross(Strategy):
         self.fast = EMA(cfg.fast)
         self.slow = EMA(cfg.slow)
         self.cross = Crossover()
+        # the bound C methods, looked up once: on_quote runs for every quote
+        self._fast_update = self.fast.update
+        self._slow_update = self.slow.update
+        self._cross_update = self.cross.update
         # mid = (bid_raw + ask_raw) * half_tick: one multiply per quote, no Price objects
         self.half_tick = 0.5 * 10.0 ** -instrument.price_precision
         self.open_qty = Quantity(cfg.trade_size, instrument.size_precision)
         self.flip_qty = Quantity(2 * cfg.trade_size, instrument.size_precision)
         self.warmup = cfg.slow
-        self.seen = 0
         self.side = 0  # +1 long, -1 short, 0 flat (by the orders sent)
         self.subscribe_quotes(self.instrument_id)
 
     def on_quote(self, quote) -> None:
         """Update both EMAs with the mid; on a cross past the warm-up, go long or short."""
         mid = (quote.bid_raw + quote.ask_raw) * self.half_tick
-        signal = self.cross.update(self.fast.update(mid), self.slow.update(mid))
-        self.seen += 1
-        if signal == 0 or self.seen < self.warmup:
+        if not self._cross_update(self._fast_update(mid), self._slow_update(mid)):
             return
+        # a cross: rare, so the warm-up is checked only here (slow.count counts the quotes)
+        if self.slow.count < self.warmup:
+            return
+        signal = self.cross.value
         qty = self.open_qty if self.side == 0 else self.flip_qty
         if signal > 0:
             self.buy(self.instrument_id, qty)
