@@ -35,6 +35,8 @@ cdef class Identifier:
         self.value = _checked(type(self).__name__, value)
 
     def __eq__(self, other):
+        if other is self:
+            return True
         if type(other) is not type(self):
             return NotImplemented
         return self.value == (<Identifier>other).value
@@ -65,6 +67,7 @@ cdef class Identifier:
         return self.value >= (<Identifier>other).value
 
     def __hash__(self):
+        # the str caches its own hash: this is one C slot call, no Python frame
         return hash(self.value)
 
     def __str__(self):

@@ -208,11 +208,31 @@ cdef int64_t _qty_at(str what, Quantity q, uint8_t precision) except? -1:
     return out
 
 
-cdef int64_t _px_at(str what, Price p, uint8_t precision) except? -1:
+cdef int64_t _px_at(object client_order_id, str field, Price p, uint8_t precision) except? -1:
     cdef int64_t out
     if not fixed_rescale(p.raw, p.precision, precision, &out):
-        raise ValueError(f"{what}: {p} does not fit price precision {precision} exactly")
+        raise ValueError(f"order {client_order_id}: field '{field}': {p} does not fit price "
+                         f"precision {precision} exactly")
     return out
+
+
+cdef dict _ENUM_MEMBERS = {}
+
+
+cdef object _member(object enum_type, int value):
+    # enum lookups by value go through enum.py (~1 us); properties read on every order
+    # (side, order_type, status) take the member from a dict instead
+    cdef object key = (enum_type, value)
+    cdef object found = _ENUM_MEMBERS.get(key)
+    if found is None:
+        found = enum_type(value)
+        _ENUM_MEMBERS[key] = found
+    return found
+
+
+cdef str _type_name(int order_type):
+    # for error messages only
+    return OrderType(order_type).name.removeprefix("ORDER_TYPE_")
 
 
 @cython.final
@@ -253,52 +273,51 @@ cdef class Order:
                  Price trigger_price=None, *, int time_in_force=TIF_GTC,
                  int64_t expire_time_ns=0, bint post_only=False, bint reduce_only=False,
                  int64_t ts_init=0, tags=None, uint64_t client_order_num=0):
-        cdef str where = f"order {client_order_id}"
+        # messages are built only on error: this runs once per order on the hot path
         if side != SIDE_BUY and side != SIDE_SELL:
-            raise ValueError(f"{where}: field 'side' must be 1 (BUY) or 2 (SELL), got {side}")
+            raise ValueError(f"order {client_order_id}: field 'side' must be 1 (BUY) or 2 (SELL), got {side}")
         if order_type < ORDER_TYPE_MARKET or order_type > ORDER_TYPE_STOP_LIMIT:
             raise ValueError(
-                f"{where}: field 'order_type' must be 1 (MARKET), 2 (LIMIT), 3 (STOP_MARKET) "
+                f"order {client_order_id}: field 'order_type' must be 1 (MARKET), 2 (LIMIT), 3 (STOP_MARKET) "
                 f"or 4 (STOP_LIMIT), got {order_type}"
             )
-        cdef str type_name = OrderType(order_type).name.removeprefix("ORDER_TYPE_")
         if time_in_force < TIF_GTC or time_in_force > TIF_DAY:
             raise ValueError(
-                f"{where}: field 'time_in_force' must be 1 (GTC), 2 (IOC), 3 (FOK), 4 (GTD) "
+                f"order {client_order_id}: field 'time_in_force' must be 1 (GTC), 2 (IOC), 3 (FOK), 4 (GTD) "
                 f"or 5 (DAY), got {time_in_force}"
             )
         if quantity.raw <= 0:
-            raise ValueError(f"{where}: field 'quantity' must be > 0, got {quantity}")
+            raise ValueError(f"order {client_order_id}: field 'quantity' must be > 0, got {quantity}")
         if _has_limit(order_type):
             if price is None:
-                raise ValueError(f"{where}: field 'price' is required for a {type_name} order")
+                raise ValueError(f"order {client_order_id}: field 'price' is required for a {_type_name(order_type)} order")
             if price.raw <= 0:
-                raise ValueError(f"{where}: field 'price' must be > 0, got {price}")
+                raise ValueError(f"order {client_order_id}: field 'price' must be > 0, got {price}")
         elif price is not None:
-            raise ValueError(f"{where}: field 'price' must be None for a {type_name} order, "
+            raise ValueError(f"order {client_order_id}: field 'price' must be None for a {_type_name(order_type)} order, "
                              f"got {price}")
         if _is_stop(order_type):
             if trigger_price is None:
                 raise ValueError(
-                    f"{where}: field 'trigger_price' is required for a {type_name} order")
+                    f"order {client_order_id}: field 'trigger_price' is required for a {_type_name(order_type)} order")
             if trigger_price.raw <= 0:
-                raise ValueError(f"{where}: field 'trigger_price' must be > 0, got {trigger_price}")
+                raise ValueError(f"order {client_order_id}: field 'trigger_price' must be > 0, got {trigger_price}")
         elif trigger_price is not None:
-            raise ValueError(f"{where}: field 'trigger_price' must be None for a {type_name} "
+            raise ValueError(f"order {client_order_id}: field 'trigger_price' must be None for a {_type_name(order_type)} "
                              f"order, got {trigger_price}")
         if time_in_force == TIF_GTD:
             if order_type == ORDER_TYPE_MARKET:
-                raise ValueError(f"{where}: field 'time_in_force' GTD is not valid for a MARKET "
+                raise ValueError(f"order {client_order_id}: field 'time_in_force' GTD is not valid for a MARKET "
                                  f"order")
             if expire_time_ns <= 0:
-                raise ValueError(f"{where}: field 'expire_time_ns' must be > 0 for a GTD order, "
+                raise ValueError(f"order {client_order_id}: field 'expire_time_ns' must be > 0 for a GTD order, "
                                  f"got {expire_time_ns}")
         elif expire_time_ns != 0:
-            raise ValueError(f"{where}: field 'expire_time_ns' must be 0 unless time_in_force "
+            raise ValueError(f"order {client_order_id}: field 'expire_time_ns' must be 0 unless time_in_force "
                              f"is GTD, got {expire_time_ns}")
         if post_only and order_type != ORDER_TYPE_LIMIT:
-            raise ValueError(f"{where}: field 'post_only' is only valid on a LIMIT order, "
-                             f"not {type_name}")
+            raise ValueError(f"order {client_order_id}: field 'post_only' is only valid on a LIMIT order, "
+                             f"not {_type_name(order_type)}")
 
         self.trader_id = trader_id
         self.strategy_id = strategy_id
@@ -320,9 +339,9 @@ cdef class Order:
             pp = trigger_price.precision
         self.price_precision = pp
         if price is not None:
-            self.price_raw = _px_at(f"{where}: field 'price'", price, pp)
+            self.price_raw = _px_at(client_order_id, "price", price, pp)
         if trigger_price is not None:
-            self.trigger_price_raw = _px_at(f"{where}: field 'trigger_price'", trigger_price, pp)
+            self.trigger_price_raw = _px_at(client_order_id, "trigger_price", trigger_price, pp)
         self.ts_init = ts_init
         self.ts_last = ts_init
         self.tags = (tags,) if isinstance(tags, str) else (tuple(tags) if tags else ())
@@ -401,7 +420,8 @@ cdef class Order:
         """
         if event is None:
             raise TypeError("apply: expected an OrderEvent, got None")
-        if event.client_order_id != self.client_order_id:
+        if event.client_order_id is not self.client_order_id \
+                and event.client_order_id != self.client_order_id:
             raise ValueError(f"cannot apply {type(event).__name__} for order "
                              f"{event.client_order_id} to order {self.client_order_id}")
         cdef int kind = event._kind
@@ -464,6 +484,11 @@ cdef class Order:
     cdef int64_t _check_fill(self, OrderEvent fill) except -1:
         # the fill's quantity at the order's size precision, after every check
         cdef int64_t qty
+        if (fill._order_side == self._side
+                and fixed_rescale(fill._qty_raw, fill._size_precision, self.size_precision, &qty)
+                and qty <= self.quantity_raw - self.filled_qty_raw
+                and fill._trade_id not in self._trade_ids):
+            return qty  # the common case: no message built
         cdef str where = f"cannot apply OrderFilled to order {self.client_order_id}"
         if fill._order_side != self._side:
             raise ValueError(f"{where}: fill side {OrderSide(fill._order_side).name} differs "
@@ -546,22 +571,22 @@ cdef class Order:
     @property
     def side(self):
         """Return the order side (an `OrderSide`)."""
-        return OrderSide(self._side)
+        return _member(OrderSide, self._side)
 
     @property
     def order_type(self):
         """Return the order type (an `OrderType`)."""
-        return OrderType(self._order_type)
+        return _member(OrderType, self._order_type)
 
     @property
     def time_in_force(self):
         """Return the time in force (a `TimeInForce`)."""
-        return TimeInForce(self._time_in_force)
+        return _member(TimeInForce, self._time_in_force)
 
     @property
     def status(self):
         """Return the current status (an `OrderStatus`)."""
-        return PyOrderStatus(self._status)
+        return _member(PyOrderStatus, self._status)
 
     @property
     def quantity(self) -> Quantity:

@@ -614,6 +614,29 @@ cdef class SimMatcher:
             raise MemoryError("SimMatcher: events were lost: out of memory")
         return out
 
+    def drain_list(self) -> list:
+        """Return the buffered events as a list of tuples and empty the buffer.
+
+        Each tuple is (order_id, ts_ns, kind, price, qty, leaves, side, liquidity, reason):
+        the venue's per-event path reads them without numpy record access.
+
+        Raises
+        ------
+        MemoryError: an event could not be buffered since the last drain.
+        """
+        cdef Py_ssize_t i
+        cdef SimEvent *e
+        cdef list out = []
+        for i in range(self.n_events):
+            e = &self.events[i]
+            out.append((e.order_id, e.ts_ns, e.kind, e.price, e.qty, e.leaves, e.side,
+                        e.liquidity, e.reason))
+        self.n_events = 0
+        if self.no_memory:
+            self.no_memory = False
+            raise MemoryError("SimMatcher: events were lost: out of memory")
+        return out
+
     def mid_raw(self) -> float | None:
         """Return the raw mid of the touch (a float: it may fall between ticks), or None."""
         cdef int64_t bid, ask, size

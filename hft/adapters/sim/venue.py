@@ -73,6 +73,9 @@ class FillLog:
         return self.count
 
 
+_BUY = int(OrderSide.SIDE_BUY)
+_CASH_KINDS = (InstrumentKind.INSTRUMENT_SPOT, InstrumentKind.INSTRUMENT_FX)
+
 _QUOTE_SUFFIXES = ("USDT", "USDC", "BUSD", "USD", "EUR", "GBP", "JPY", "CHF", "BTC", "ETH")
 _KINDS = {"spot": InstrumentKind.INSTRUMENT_SPOT, "perpetual": InstrumentKind.INSTRUMENT_PERPETUAL,
           "future": InstrumentKind.INSTRUMENT_FUTURE, "fx": InstrumentKind.INSTRUMENT_FX,
@@ -121,6 +124,30 @@ def _raw_at(value: Price | Quantity, precision: int, what: str) -> int:
     if value.raw % div:
         raise ValueError(f"{what} {value} has more decimals than the instrument's {precision}")
     return value.raw // div
+
+
+def _raw_rescaled(raw: int, from_p: int, to_p: int, what: str) -> int:
+    """Return a raw count at from_p as a raw count at to_p, exactly; ValueError when it does not fit."""
+    if from_p == to_p:
+        return raw
+    if to_p > from_p:
+        return raw * 10 ** (to_p - from_p)
+    div = 10 ** (from_p - to_p)
+    if raw % div:
+        raise ValueError(f"{what} {Decimal(raw).scaleb(-from_p)} has more decimals than the instrument's {to_p}")
+    return raw // div
+
+
+def _round_half_even(num: int, den: int) -> int:
+    """Return num / den (den > 0) rounded half to even, in exact integer arithmetic."""
+    q, r = divmod(num, den)
+    twice = 2 * r
+    if twice > den or (twice == den and q & 1):
+        q += 1
+    return q
+
+
+FEE_DIGITS = 36  # exact fees are summed as integers of 10**-36 of a currency unit
 
 
 def _rescaled(raw: int, from_p: int, to_p: int) -> int:
@@ -177,6 +204,10 @@ class SimExecutionClient(ExecutionClient):
         self._next_trade = 1
         self._next_event_id = 1
         self._outbox: collections.deque = collections.deque()
+        self._last_px: dict[int, int] = {}  # numeric id -> raw price of the last fill
+        self._fee_plans: dict[tuple[int, int], tuple] = {}
+        self._fee_exact: dict[str, int] = collections.defaultdict(int)    # 10**-36 units
+        self._fee_charged: dict[str, int] = collections.defaultdict(int)  # currency raw units
         self._delivering = False
         self.event_count = 0
         for instrument in instruments:
@@ -255,12 +286,15 @@ class SimExecutionClient(ExecutionClient):
 
     def _arrive_submit(self, order: Any, instrument: Instrument, matcher: SimMatcher,
                        now: int) -> None:
+        pp = order.price_precision
         try:
-            qty = _raw_at(order.quantity, instrument.size_precision, "quantity")
-            price = _raw_at(order.price, instrument.price_precision, "price") \
-                if order.price is not None else 0
-            trigger = _raw_at(order.trigger_price, instrument.price_precision, "trigger price") \
-                if order.trigger_price is not None else 0
+            # raw fields, not Price / Quantity objects: this runs once per order
+            qty = _raw_rescaled(order.quantity_raw, order.size_precision,
+                                instrument.size_precision, "quantity")
+            price = _raw_rescaled(order.price_raw, pp, instrument.price_precision, "price") \
+                if order.price_raw else 0
+            trigger = _raw_rescaled(order.trigger_price_raw, pp, instrument.price_precision,
+                                    "trigger price") if order.trigger_price_raw else 0
         except ValueError as e:
             self._report(now, OrderRejected, order, None, str(e))
             return
@@ -295,10 +329,8 @@ class SimExecutionClient(ExecutionClient):
     def _drain(self, matcher: SimMatcher, instrument: Instrument, unknown: Any = None,
                update: tuple | None = None) -> None:
         """Turn the matcher's buffered events into order events and report them."""
-        for e in matcher.drain():
-            num = int(e["order_id"])
-            kind = int(e["kind"])
-            now = int(e["ts_ns"])
+        for e in matcher.drain_list():
+            num, now, kind = e[0], e[1], e[2]
             order = self._orders.get(num, unknown)
             if order is None:
                 continue
@@ -309,7 +341,7 @@ class SimExecutionClient(ExecutionClient):
                 self._report(now, OrderAccepted, order, vid)
             elif kind == SIM_REJECTED:
                 self._close(num, order)
-                self._report(now, OrderRejected, order, None, SIM_REASONS[int(e["reason"])])
+                self._report(now, OrderRejected, order, None, SIM_REASONS[e[8]])
             elif kind == SIM_CANCELED:
                 self._close(num, order)
                 self._report(now, OrderCanceled, order, vid)
@@ -320,40 +352,82 @@ class SimExecutionClient(ExecutionClient):
                 self._report(now, OrderTriggered, order, vid)
             elif kind == SIM_UPDATED:
                 if update is None:  # a reduce-only order trimmed on arrival
-                    fields = (Quantity.from_raw(int(e["qty"]), instrument.size_precision), None, None)
+                    fields = (Quantity.from_raw(e[4], instrument.size_precision), None, None)
                 else:
                     fields = update
                 self._report(now, OrderUpdated, order, vid, *fields)
             elif kind == SIM_CANCEL_REJECTED:
-                self._report(now, OrderCancelRejected, order, None, SIM_REASONS[int(e["reason"])])
+                self._report(now, OrderCancelRejected, order, None, SIM_REASONS[e[8]])
             elif kind == SIM_MODIFY_REJECTED:
                 self._report(now, OrderModifyRejected, order, vid if num else None,
-                             SIM_REASONS[int(e["reason"])])
+                             SIM_REASONS[e[8]])
 
     def _close(self, num: int, order: Any) -> None:
         self._orders.pop(num, None)
         self._num_of.pop(order.client_order_id, None)
 
-    def _on_fill(self, order: Any, instrument: Instrument, matcher: SimMatcher, num: int, e: Any,
+    def _fee_plan(self, instrument: Instrument, liquidity: int) -> tuple:
+        # (rate as integer, 10**k turning px*qty*mult*rate into 10**-36 units, currency):
+        # worked out once per instrument and liquidity side
+        key = (instrument.numeric_id, liquidity)
+        plan = self._fee_plans.get(key)
+        if plan is None:
+            rate = Decimal(self.fee_model.rate(instrument, liquidity))
+            exp = rate.as_tuple().exponent
+            rate_int = int(rate.scaleb(-exp))
+            mult = instrument.multiplier
+            digits = instrument.price_precision + instrument.size_precision + mult.precision - exp
+            if digits > FEE_DIGITS:
+                raise ValueError(f"venue {self.venue}: fee rate {rate} of {instrument.id} has "
+                                 f"too many digits for exact fee sums")
+            plan = (rate_int * mult.raw * 10 ** (FEE_DIGITS - digits), instrument.quote_currency,
+                    digits)
+            self._fee_plans[key] = plan
+        return plan
+
+    def _charge_fee(self, instrument: Instrument, px_raw: int, qty_raw: int,
+                    liquidity: int) -> tuple[Money, float]:
+        """Return (commission charged now, exact fee as a float); see docs/fills.md "Fees".
+
+        The exact fees of a currency are summed as integers; each fill is charged the change
+        of that sum rounded half-even to the currency's digits, so the charges add up to the
+        rounded exact total and small fills are not lost to rounding.
+        """
+        factor, currency, digits = self._fee_plan(instrument, liquidity)
+        if factor == 0:
+            return Money.from_raw(0, currency), 0.0
+        exact = px_raw * qty_raw * factor
+        code = currency.code
+        total = self._fee_exact[code] + exact
+        self._fee_exact[code] = total
+        charged = _round_half_even(total, 10 ** (FEE_DIGITS - currency.precision))
+        raw = charged - self._fee_charged[code]
+        self._fee_charged[code] = charged
+        return Money.from_raw(raw, currency), exact / 10.0 ** FEE_DIGITS
+
+    def _on_fill(self, order: Any, instrument: Instrument, matcher: SimMatcher, num: int, e: tuple,
                  vid: VenueOrderId) -> None:
-        now = int(e["ts_ns"])
-        px_raw, qty_raw, side = int(e["price"]), int(e["qty"]), int(e["side"])
-        liquidity = int(e["liquidity"])
-        fee = self.fee_model.commission(instrument, px_raw, qty_raw, liquidity)
-        px = Price.from_raw(px_raw, instrument.price_precision)
-        qty = Quantity.from_raw(qty_raw, instrument.size_precision)
-        notional = instrument.notional(px, qty)
-        quote = instrument.quote_currency.code
-        sign = 1 if side == OrderSide.SIDE_BUY else -1
-        self.balances[quote] -= sign * notional + fee.as_decimal()
-        if instrument.base_currency is not None and instrument.kind in (
-                InstrumentKind.INSTRUMENT_SPOT, InstrumentKind.INSTRUMENT_FX):
-            self.balances[instrument.base_currency.code] += sign * qty.as_decimal()
-        self.fills.append(now, instrument.numeric_id, side, liquidity, float(qty), float(px),
-                          float(fee.as_decimal()), qty_raw, px_raw, num, order.client_order_num)
+        now, px_raw, qty_raw, leaves, side, liquidity = e[1], e[3], e[4], e[5], e[6], e[7]
+        fee, fee_exact = self._charge_fee(instrument, px_raw, qty_raw, liquidity)
+        self._last_px[instrument.numeric_id] = px_raw
+        pp, sp = instrument.price_precision, instrument.size_precision
+        px = Price.from_raw(px_raw, pp)
+        qty = Quantity.from_raw(qty_raw, sp)
+        mult = instrument.multiplier
+        quote = instrument.quote_currency
+        signed = px_raw * qty_raw * mult.raw if side == _BUY else -px_raw * qty_raw * mult.raw
+        balances = self.balances
+        balances[quote.code] -= (Decimal(signed).scaleb(-(pp + sp + mult.precision))
+                                 + Decimal(fee.raw).scaleb(-quote.precision))
+        if instrument.base_currency is not None and instrument.kind in _CASH_KINDS:
+            balances[instrument.base_currency.code] += Decimal(
+                qty_raw if side == _BUY else -qty_raw).scaleb(-sp)
+        self.fills.append(now, instrument.numeric_id, side, liquidity, qty_raw / 10.0 ** sp,
+                          px_raw / 10.0 ** pp, fee_exact, qty_raw, px_raw, num,
+                          order.client_order_num)
         trade_id = TradeId(f"{self.venue}-{self._next_trade}")
         self._next_trade += 1
-        if int(e["leaves"]) == 0:
+        if leaves == 0:
             self._close(num, order)
         self._report(now, OrderFilled, order, vid, trade_id, side, qty, px, fee, liquidity)
 
@@ -366,19 +440,18 @@ class SimExecutionClient(ExecutionClient):
         self._next_event_id += 1
         ids = (order.trader_id, order.strategy_id, order.instrument_id, order.client_order_id)
         if cls is OrderAccepted:
-            make = functools.partial(cls, *ids, vid)
+            args = (*ids, vid)
         elif cls in (OrderRejected, OrderCancelRejected):
-            make = functools.partial(cls, *ids, *args)
+            args = (*ids, *args)
         elif cls is OrderModifyRejected:
-            make = functools.partial(cls, *ids, args[0], vid)
+            args = (*ids, args[0], vid)
         elif cls is OrderUpdated:
-            make = functools.partial(cls, *ids, *args, vid)
+            args = (*ids, *args, vid)
         elif cls is OrderFilled:
-            trade_id, side, qty, px, fee, liquidity = args
-            make = functools.partial(cls, *ids, vid, trade_id, side, qty, px, fee, liquidity)
+            args = (*ids, vid, *args)
         else:  # Canceled, Expired, Triggered
-            make = functools.partial(cls, *ids, vid)
-        make = functools.partial(make, event_id=event_id, ts_event=ts_event)
+            args = (*ids, vid)
+        make = functools.partial(cls, *args, event_id=event_id, ts_event=ts_event)
         delay = self.latency.report_delay()
         if delay == 0 and len(self.outbound) == 0:
             self._deliver(make)
@@ -497,7 +570,11 @@ class SimExecutionClient(ExecutionClient):
                 continue
             mark = matcher.mid_raw()
             if mark is None:
-                continue
+                # no quote (or an empty touch): the last fill price, as documented; skipping
+                # the position would drop its value from equity
+                mark = self._last_px.get(num)
+                if mark is None:
+                    continue
             total += (Decimal(matcher.position).scaleb(-instrument.size_precision)
                       * Decimal(mark).scaleb(-instrument.price_precision)
                       * instrument.multiplier.as_decimal())
