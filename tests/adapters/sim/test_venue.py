@@ -161,3 +161,54 @@ def test_factory_builds_a_venue_from_the_node_config_and_remembers_it():
     assert venue.latency.insert_delay() == 5 and venue.balances["USD"] == Decimal(100000)
     assert list(venue.matchers) == [1]
     assert venue.instrument(next(iter(venue._instruments))).quote_currency.code == "USD"
+
+
+def _fx_venue():
+    inst = Instrument.fx("EUR/USD.SIM", numeric_id=1, size_increment=1, taker_fee="0.00002")
+    venue = SimExecutionClient("SIM", [inst], starting_balances=[(Decimal(1000), "USD")])
+    engine = Engine()
+    engine.orders = {}
+    venue.engine = engine
+    return venue, engine, inst
+
+
+def test_small_fills_are_charged_their_rounded_running_total_of_fees():
+    venue, engine, inst = _fx_venue()
+    venue.process_quote(QuoteTick(inst.id, Price.from_str("1.11990"), Price.from_str("1.12000"),
+                                  Quantity.from_str("1000000"), Quantity.from_str("1000000"), 1, 1))
+    for i in range(1000):
+        venue.submit_order(order(engine, inst, BUY if i % 2 == 0 else SELL, "1"))
+    fills = [e for e in engine.events if type(e).__name__ == "OrderFilled"]
+    assert len(fills) == 1000
+    charged = sum(f.commission.as_decimal() for f in fills)
+    assert charged == Decimal("0.02")  # round(1000 * 0.0000224) half-even, not 1000 * 0.00
+    assert all(f.commission.as_decimal() in (Decimal("0.00"), Decimal("0.01")) for f in fills)
+    exact = venue.fills.array()["fee"]
+    assert exact.sum() == pytest.approx(500 * (1.12 + 1.1199) * 0.00002)  # 0.022399, kept exact
+    buys = sells = 500
+    cash = Decimal(1000) - buys * Decimal("1.12000") + sells * Decimal("1.11990") - charged
+    assert venue.balances["USD"] == cash
+
+
+def test_a_single_fill_fee_is_rounded_half_even_to_cents():
+    venue, engine, inst = _fx_venue()
+    venue.process_quote(QuoteTick(inst.id, Price.from_str("1.11990"), Price.from_str("1.12500"),
+                                  Quantity.from_str("1000000"), Quantity.from_str("1000000"), 1, 1))
+    venue.submit_order(order(engine, inst, BUY, "1000"))  # 1125 * 0.00002 = 0.0225 -> 0.02
+    filled = engine.events[-1]
+    assert filled.commission.as_decimal() == Decimal("0.02")
+    assert venue.fills.array()["fee"][0] == pytest.approx(0.0225)
+
+
+def test_equity_marks_a_position_at_its_last_fill_when_there_is_no_quote():
+    venue, engine, inst = make_venue(book_type="L2")
+    matcher = venue.matchers[1]
+    matcher.apply_book_level(1, 1, 10000, 2000)  # bid 100.00 x 2
+    matcher.apply_book_level(1, 2, 10100, 2000)  # ask 101.00 x 2
+    venue.submit_order(order(engine, inst, BUY, "1.000"))
+    cash = Decimal(10000) - Decimal("101.00") - Decimal("0.202")  # USDT has 8 digits
+    assert venue.balances["USDT"] == cash
+    assert venue.equity("USDT") == cash + Decimal("100.50")  # marked at the mid
+    matcher.clear_book(2)
+    assert matcher.mid_raw() is None
+    assert venue.equity("USDT") == cash + Decimal("101.00")  # the last fill, not dropped
