@@ -3,12 +3,12 @@
 Market orders fill at the touch with no latency, so on the quote where the fast EMA crosses
 the slow one the node must buy at that quote's ask (sell at its bid). The loop below reads the
 CSV itself (no hft loader), computes the EMAs and the cross in Python floats with the same
-formulas, and books the trades (fees rounded to the cent, as the venue charges them);
-fills, fees and PnL must agree.
+formulas, and books the trades (exact fees per fill, their total charged to the cent, as
+docs/fills.md says); fills, fees and PnL must agree.
 """
 
 from datetime import datetime, timedelta, timezone
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 
 import msgspec
@@ -36,10 +36,13 @@ def read_histdata(path):
 
 
 def reference_trades(ts, bids, asks, fast, slow, size, taker_fee):
-    """Run the EMA cross in plain Python; return (fills, pnl) with fills as (ts, side, qty, px, fee)."""
+    """Run the EMA cross in plain Python; return (fills, pnl), fills as (ts, side, qty, px, fee).
+
+    taker_fee is a Decimal: fees are summed exactly, as the venue does.
+    """
     af, as_ = 2.0 / (fast + 1), 2.0 / (slow + 1)
     ef = es = None
-    last_sign, side, cash, pos = 0, 0, 0.0, 0
+    last_sign, side, cash, pos, fees = 0, 0, 0.0, 0, Decimal(0)
     fills = []
     for i, (t, b, a) in enumerate(zip(ts, bids, asks)):
         mid = (b + a) * (0.5 * 10.0 ** -5)
@@ -56,13 +59,16 @@ def reference_trades(ts, bids, asks, fast, slow, size, taker_fee):
             continue
         qty = size if side == 0 else 2 * size
         px = (a if signal > 0 else b) / 10**5
-        fee = round(px * qty * taker_fee, 2)  # charged in USD, to the cent
-        fills.append((t, 1 if signal > 0 else 2, qty, px, fee))
-        cash -= signal * qty * px + fee
+        fee = Decimal(a if signal > 0 else b) * qty * taker_fee / 10**5  # exact
+        fills.append((t, 1 if signal > 0 else 2, qty, px, float(fee)))
+        cash -= signal * qty * px
+        fees += fee
         pos += signal * qty
         side = signal
     last_mid = (bids[-1] + asks[-1]) / 2 / 10**5
-    return fills, cash + pos * last_mid
+    # the venue charges the running total of exact fees, rounded to the cent (docs/fills.md)
+    charged = float(fees.quantize(Decimal("0.01"), ROUND_HALF_EVEN))
+    return fills, cash - charged + pos * last_mid
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +82,7 @@ def node_result():
 def test_node_fills_equal_the_plain_python_loop(node_result):
     config, result = node_result
     params = config.strategies[0].config
-    fee = float(config.instruments[0].taker_fee)
+    fee = config.instruments[0].taker_fee
     expected, _ = reference_trades(*read_histdata(DATA), params["fast"], params["slow"],
                                    int(params["trade_size"]), fee)
     got = [(int(f["ts"]), int(f["side"]), float(f["qty"]), float(f["px"]), float(f["fee"]))
@@ -91,7 +97,7 @@ def test_node_fills_equal_the_plain_python_loop(node_result):
 def test_node_pnl_equals_the_plain_python_loop(node_result):
     config, result = node_result
     params = config.strategies[0].config
-    fee = float(config.instruments[0].taker_fee)
+    fee = config.instruments[0].taker_fee
     fills, pnl = reference_trades(*read_histdata(DATA), params["fast"], params["slow"],
                                   int(params["trade_size"]), fee)
     assert result.statistics.pnl == pytest.approx(pnl, abs=1e-6)
@@ -105,6 +111,6 @@ def test_reference_agrees_for_other_periods(fast, slow):
     config = msgspec.structs.replace(config, strategies=strategies)
     result = run_backtest_config(config, progress=False)
     expected, _ = reference_trades(*read_histdata(DATA), fast, slow, 10000,
-                                   float(config.instruments[0].taker_fee))
+                                   config.instruments[0].taker_fee)
     got = [(int(f["ts"]), int(f["side"]), float(f["qty"])) for f in result.fills]
     assert got == [e[:3] for e in expected]
