@@ -1,0 +1,234 @@
+"""Run a TradingNode live on uvloop until it is told to stop; stop gracefully.
+
+    node = TradingNode(load_config("examples/ema_cross/live.toml"))   # mode = "live"
+    run = node.run()          # -> run_live(node): blocks until SIGINT/SIGTERM or duration
+
+What `run_live` does, in order:
+
+1. builds a uvloop loop (`asyncio.Runner(loop_factory=uvloop.new_event_loop)`; plain asyncio
+   when uvloop is missing) and installs SIGINT/SIGTERM handlers on it;
+2. starts the node (clients open their connection tasks, strategies start) and waits until
+   every client that can say so (`wait_live`) is connected and reconciled;
+3. runs until the first signal, `stop()` or `duration_s`; prints the latency table every
+   `report_every_s` seconds if asked;
+4. graceful stop: optionally cancels every open order, waits for the venues' answers up to
+   `stop_timeout_s`, stops the node (strategies, then clients), closes the links, prints the
+   summary (orders, fills, positions, PnL) and the latency percentiles.
+
+A second signal during the graceful stop cancels it: the links are dropped at once.
+Per-strategy handler time (`handler.<strategy_id>`) is measured by wrapping each strategy's
+quote handler in the data engine once the node has started.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+import time
+from collections.abc import Callable
+from typing import Any, TextIO
+
+from hft.kernel.logging import get_logger
+from hft.telemetry import Telemetry
+
+__all__ = ["LiveRun", "run_live", "run_live_async"]
+
+
+class LiveRun:
+    """Hold what a live run did: timings, whether it stopped cleanly, the telemetry."""
+
+    def __init__(self, telemetry: Telemetry) -> None:
+        self.telemetry = telemetry
+        self.started_ns = time.time_ns()
+        self.stopped_ns = 0
+        self.reason = ""
+        self.graceful = True
+        self.orders_left_open = 0
+
+    @property
+    def duration_s(self) -> float:
+        """Return the wall time of the run in seconds."""
+        end = self.stopped_ns or time.time_ns()
+        return (end - self.started_ns) / 1e9
+
+    def __repr__(self) -> str:
+        return (f"LiveRun(duration_s={self.duration_s:.3f}, reason={self.reason!r}, "
+                f"graceful={self.graceful}, orders_left_open={self.orders_left_open})")
+
+
+def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop]:
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - uvloop is a dependency; asyncio still works
+        return asyncio.new_event_loop
+    return uvloop.new_event_loop
+
+
+def _telemetry_of(node: Any) -> Telemetry:
+    telemetry = getattr(node, "telemetry", None)
+    if telemetry is None:
+        telemetry = node.telemetry = Telemetry()
+    return telemetry
+
+
+def _wrap_handlers(node: Any, telemetry: Telemetry) -> None:
+    """Time each strategy's quote handler into `handler.<strategy_id>`."""
+    engine = node.data_engine
+    for strategy in node.strategies:
+        recorder = telemetry.handler(str(strategy.id))
+        handler = strategy.on_quote
+        for ins in node.cache.instruments():
+            if not engine.unsubscribe_quotes(ins.id, handler):
+                continue
+
+            def timed(quote: Any, _h: Any = handler, _rec: Any = recorder,
+                      _now: Callable[[], int] = time.perf_counter_ns) -> None:
+                t0 = _now()
+                _h(quote)
+                _rec.record(_now() - t0)
+
+            engine.subscribe_quotes(ins.id, timed)
+
+
+def _summary(node: Any, run: LiveRun) -> str:
+    lines = [f"live run: {run.duration_s:.1f} s, stopped by {run.reason}"
+             + ("" if run.graceful else " (forced)")]
+    counters = run.telemetry.counters
+    lines.append("orders {orders}  fills {fills}  rejects {rejects}  reconnects {reconnects}"
+                 .format(**{k: counters.get(k, 0) for k in
+                            ("orders", "fills", "rejects", "reconnects")}))
+    if run.orders_left_open:
+        lines.append(f"orders still open at stop: {run.orders_left_open}")
+    for pos in node.cache.positions_open():
+        lines.append(f"position {pos.instrument_id.value} {pos.strategy_id.value}: "
+                     f"{pos.signed_qty} (realized {pos.realized_pnl_decimal})")
+    try:
+        lines.append(f"total pnl: {node.portfolio.total_pnl_float():.6g}")
+    except Exception:  # a portfolio without prices yet
+        pass
+    lines.append("")
+    lines.append(run.telemetry.format_table())
+    return "\n".join(lines)
+
+
+async def run_live_async(node: Any, *, duration_s: float | None = None,
+                         report_every_s: float | None = None, cancel_on_stop: bool = True,
+                         stop_timeout_s: float = 5.0, connect_timeout_s: float = 30.0,
+                         stop_event: asyncio.Event | None = None,
+                         install_signals: bool = True, out: TextIO | None = sys.stdout,
+                         time_handlers: bool = True) -> LiveRun:
+    """Run node on the running loop until stop_event, a signal or duration_s; return a LiveRun.
+
+    Tests call this inside their own loop with `install_signals=False` and set `stop_event`.
+    """
+    loop = asyncio.get_running_loop()
+    log = get_logger("LiveRunner", node.clock)
+    telemetry = _telemetry_of(node)
+    run = LiveRun(telemetry)
+    stop = stop_event if stop_event is not None else asyncio.Event()
+    main_task = asyncio.current_task()
+    signals_seen = 0
+
+    def on_signal(signum: int) -> None:
+        nonlocal signals_seen
+        signals_seen += 1
+        if signals_seen == 1:
+            run.reason = signal.Signals(signum).name
+            log.info("stop requested: stopping gracefully (again to stop at once)",
+                     signal=run.reason)
+            stop.set()
+        else:
+            log.warning("second signal: stopping at once", signal=signal.Signals(signum).name)
+            run.graceful = False
+            if main_task is not None:
+                main_task.cancel()
+
+    installed = []
+    if install_signals:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            try:
+                loop.add_signal_handler(signum, on_signal, signum)
+                installed.append(signum)
+            except (NotImplementedError, RuntimeError):  # not the main thread
+                pass
+    node.run_stop = stop.set   # lets a strategy or a test end the run
+    reporter: asyncio.Task | None = None
+    try:
+        node.start()
+        if time_handlers:
+            _wrap_handlers(node, telemetry)
+        clients = [c for c in node.exec_engine.clients() if hasattr(c, "wait_live")]
+        waits = [loop.create_task(c.wait_live()) for c in clients]
+        if waits:
+            done, pending = await asyncio.wait(
+                waits + [loop.create_task(stop.wait())], timeout=connect_timeout_s,
+                return_when=asyncio.ALL_COMPLETED if not stop.is_set() else
+                asyncio.FIRST_COMPLETED)
+            for t in pending:
+                t.cancel()
+        if report_every_s and out is not None:
+            async def report() -> None:
+                while True:
+                    await asyncio.sleep(report_every_s)  # a period, not synchronisation
+                    print(telemetry.format_table(), file=out, flush=True)
+            reporter = loop.create_task(report())
+        try:
+            await asyncio.wait_for(stop.wait(), duration_s)
+            run.reason = run.reason or "stop()"
+        except TimeoutError:
+            run.reason = f"duration ({duration_s:g} s)"
+        await _graceful_stop(node, run, cancel_on_stop, stop_timeout_s, log)
+    except asyncio.CancelledError:
+        run.graceful = False
+        run.reason = run.reason or "cancel"
+        _hard_stop(node)
+    finally:
+        if reporter is not None:
+            reporter.cancel()
+        for signum in installed:
+            loop.remove_signal_handler(signum)
+        run.stopped_ns = time.time_ns()
+    if out is not None:
+        print(_summary(node, run), file=out, flush=True)
+    return run
+
+
+async def _graceful_stop(node: Any, run: LiveRun, cancel_on_stop: bool, timeout_s: float,
+                         log: Any) -> None:
+    clients = node.exec_engine.clients()
+    if cancel_on_stop:
+        for strategy in node.strategies:
+            for order in node.cache.orders_open(strategy.id):
+                node.exec_engine.cancel_order(order)
+        waits = [c.wait_orders_closed(timeout_s) for c in clients
+                 if hasattr(c, "wait_orders_closed")]
+        if waits:
+            results = await asyncio.gather(*waits)
+            if not all(results):
+                log.warning("venues did not confirm every cancel in time", timeout_s=timeout_s)
+    run.orders_left_open = sum(len(c.open_orders()) for c in clients if hasattr(c, "open_orders"))
+    node.stop()  # strategies first, then clients (disconnect drops the links)
+    for client in clients:
+        close = getattr(client, "close", None)
+        if close is not None:
+            await close()
+
+
+def _hard_stop(node: Any) -> None:
+    for client in node.exec_engine.clients():
+        try:
+            client.disconnect()
+        except Exception:
+            pass
+    node.is_running = False
+
+
+def run_live(node: Any, *, duration_s: float | None = None, report_every_s: float | None = None,
+             cancel_on_stop: bool = True, stop_timeout_s: float = 5.0,
+             out: TextIO | None = sys.stdout) -> LiveRun:
+    """Run node live on a new uvloop loop until SIGINT/SIGTERM or duration_s; return a LiveRun."""
+    with asyncio.Runner(loop_factory=_loop_factory()) as runner:
+        return runner.run(run_live_async(
+            node, duration_s=duration_s, report_every_s=report_every_s,
+            cancel_on_stop=cancel_on_stop, stop_timeout_s=stop_timeout_s, out=out))
