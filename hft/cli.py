@@ -5,8 +5,9 @@
 
 `backtest` loads the config, runs it on a TradingNode, prints the summary table and
 writes report.json and tearsheet.png into the output folder (--output, else the config's
-output_dir, else results/<config name>). `live`, `venue` and `bench` are not built yet:
-they say so and exit with 2.
+output_dir, else results/<config name>). `live CONFIG [--duration S] [--report-every S]`
+runs the node live until Ctrl-C/SIGTERM (twice: at once) and prints latency percentiles.
+`venue` and `bench` are not built yet: they say so and exit with 2.
 
 Exit codes: 0 success; 1 the config, the data or the run failed (the message names the
 file and key or row); 2 bad usage or a command that is not available.
@@ -34,8 +35,6 @@ EQUITY_EVERY = 1_000  # records between equity samples: 10 M quotes give 10 k sa
 PERIODS = {"day": 86_400 * 10**9, "hour": 3_600 * 10**9, "minute": 60 * 10**9}
 
 _NOT_YET = {
-    "live": "run a strategy live against a venue",
-    "venue": "serve the sandbox venue on 127.0.0.1",
     "bench": "run the benchmark suites",
 }
 
@@ -96,9 +95,73 @@ def _parser() -> argparse.ArgumentParser:
     bt.add_argument("--quiet", "-q", action="store_true",
                     help="print nothing but errors (no progress bar, no summary)")
 
+    _venue_parser(sub)
+
+    lv = sub.add_parser("live", help="run a strategy live against a venue",
+                        description="Run the node live (config mode = 'live') until Ctrl-C, "
+                                    "SIGTERM or --duration; print fills, PnL and latency "
+                                    "percentiles (p50/p90/p99/p99.9/max) on stop.")
+    lv.add_argument("config", metavar="CONFIG", help="node config file (TOML or JSON)")
+    lv.add_argument("--duration", type=float, metavar="S", help="stop after S seconds")
+    lv.add_argument("--report-every", type=float, metavar="S",
+                    help="print the latency table every S seconds")
+    lv.add_argument("--keep-orders", action="store_true",
+                    help="do not cancel open orders on stop")
+
     for name, text in _NOT_YET.items():
         sub.add_parser(name, help=f"{text} (not available yet)", add_help=True)
     return p
+
+
+def _venue_parser(sub: Any) -> None:
+    v = sub.add_parser(
+        "venue", help="serve the sandbox venue on 127.0.0.1",
+        description="Serve the sandbox venue: binary WebSocket on 127.0.0.1 (other hosts only "
+                    "with --allow-remote), HMAC-signed requests, fills by the simulated venue's "
+                    "matcher. Secrets: HFT_API_SECRET_<KEY> variables or --secrets FILE (mode "
+                    "0600). See docs/sandbox.md.")
+    v.add_argument("--port", type=int, required=True, help="TCP port (0 = any free port)")
+    v.add_argument("--host", default="127.0.0.1",
+                   help="address to bind (default 127.0.0.1; a non-loopback address is refused "
+                        "unless --allow-remote)")
+    v.add_argument("--allow-remote", action="store_true",
+                   help="allow binding a non-loopback address (exposes the venue to the network)")
+    src = v.add_mutually_exclusive_group(required=True)
+    src.add_argument("--data", metavar="FILE", help="replay a quotes file (.npz, .csv, .parquet)")
+    src.add_argument("--synthetic", action="store_true", help="publish a seeded random walk")
+    v.add_argument("--speed", type=float, default=1.0, help="replay speed factor (default 1)")
+    v.add_argument("--seed", type=int, default=7, help="random walk seed (default 7)")
+    v.add_argument("--rate", type=float, default=1000.0, metavar="QUOTES_PER_S",
+                   help="random walk quotes per second (default 1000)")
+    v.add_argument("--instrument", type=int, required=True, metavar="ID",
+                   help="numeric instrument id")
+    v.add_argument("--price-precision", type=int, required=True, metavar="P")
+    v.add_argument("--size-precision", type=int, required=True, metavar="S")
+    v.add_argument("--secrets", metavar="FILE", help="KEYID=secret lines, mode 0600")
+    v.add_argument("--maker-fee-bps", type=float, default=0.0)
+    v.add_argument("--taker-fee-bps", type=float, default=0.0)
+    v.add_argument("--max-errors", type=int, default=16,
+                   help="bad frames a connection may send before it is closed (default 16)")
+    v.add_argument("--window-ms", type=int, default=5000,
+                   help="accepted clock skew of signed requests (default 5000)")
+    f = v.add_argument_group("fault injection (tests)")
+    f.add_argument("--drop-after", type=int, default=0, metavar="N",
+                   help="abort a connection right after acting on its N-th frame")
+    f.add_argument("--drop-times", type=int, default=1,
+                   help="how many connections to drop that way (0 = all)")
+    f.add_argument("--delay-ms", type=float, default=0.0, help="delay every reply")
+    f.add_argument("--reject-fraction", type=float, default=0.0,
+                   help="reject this fraction of orders (seeded by --fault-seed)")
+    f.add_argument("--duplicate-fraction", type=float, default=0.0,
+                   help="send this fraction of execution reports twice")
+    f.add_argument("--reorder", action="store_true", help="swap adjacent execution reports")
+    f.add_argument("--fault-seed", type=int, default=0)
+
+
+def _venue(args: argparse.Namespace) -> int:
+    from hft.adapters.sandbox.server import run_cli
+
+    return run_cli(args)
 
 
 def _output_dir(args: argparse.Namespace, config: Any) -> Path:
@@ -157,6 +220,37 @@ def _backtest(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _live(args: argparse.Namespace) -> int:
+    from hft.kernel.config import ConfigError, load_config
+
+    try:
+        config = load_config(args.config)
+    except ConfigError as e:
+        print(f"hft live: config error: {e}", file=sys.stderr)
+        return EXIT_FAILED
+    if config.mode != "live":
+        print(f"hft live: config error: {args.config}: mode: expected 'live', "
+              f"got {config.mode!r}", file=sys.stderr)
+        return EXIT_FAILED
+    try:
+        from hft.kernel.logging import configure_logging
+        from hft.kernel.node import TradingNode
+        from hft.live.runner import run_live
+
+        node = TradingNode(config)
+        lc = config.logging
+        configure_logging(lc.level, lc.format, file=lc.file, clock=node.clock)
+        run_live(node, duration_s=args.duration, report_every_s=args.report_every,
+                 cancel_on_stop=not args.keep_orders)
+    except ImportError as e:
+        print(f"hft live: the live runtime is not available: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except (ValueError, OSError, RuntimeError) as e:
+        print(f"hft live: {e}", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse argv (default sys.argv[1:]), run the command and return the exit code."""
     parser = _parser()
@@ -169,6 +263,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     if args.command == "backtest":
         return _backtest(args)
+    if args.command == "live":
+        return _live(args)
+    if args.command == "venue":
+        return _venue(args)
     print(f"hft {args.command}: not available yet: see issue 6", file=sys.stderr)
     return EXIT_USAGE
 

@@ -643,3 +643,56 @@ class SandboxServer:
             raise
         except Exception:
             log.exception("venue: market data stopped")
+
+
+def run_cli(args) -> int:
+    """Run `hft venue` from parsed arguments until SIGINT / SIGTERM; return the exit code."""
+    import signal
+    import sys
+
+    from hft.adapters.sandbox.auth import load_secrets
+
+    try:
+        secrets = load_secrets(args.secrets)
+        config = VenueConfig(
+            instrument_id=args.instrument, price_precision=args.price_precision,
+            size_precision=args.size_precision, host=args.host, port=args.port,
+            allow_remote=args.allow_remote, data=args.data, speed=args.speed,
+            synthetic=args.synthetic, seed=args.seed, rate=args.rate,
+            window_ms=args.window_ms, max_errors=args.max_errors,
+            maker_fee_bps=args.maker_fee_bps, taker_fee_bps=args.taker_fee_bps,
+            faults=FaultConfig(drop_after=args.drop_after, drop_times=args.drop_times,
+                               delay_ms=args.delay_ms, reject_fraction=args.reject_fraction,
+                               duplicate_fraction=args.duplicate_fraction,
+                               reorder=args.reorder, seed=args.fault_seed))
+        server = SandboxServer(config, secrets)
+        if config.data:
+            quote_source(config)  # a missing or unreadable file fails now, not in the loop
+    except (ValueError, OSError) as e:
+        print(f"hft venue: {e}", file=sys.stderr)
+        return 1 if isinstance(e, OSError) else 2
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        stop = asyncio.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        port = await server.start()
+        print(f"hft venue: serving {server.url} (port {port}), keys {sorted(secrets)}, "
+              f"{'synthetic' if config.synthetic else config.data}", flush=True)
+        await stop.wait()
+        await server.stop()
+        s = server.stats
+        print(f"hft venue: stopped: {s['connections']} connections, {s['orders']} orders, "
+              f"{s['reports']} reports, {s['quotes_published']} quotes published, "
+              f"{s['errors']} errors", flush=True)
+
+    try:
+        import uvloop
+        uvloop.run(main())
+    except ImportError:  # pragma: no cover - uvloop is a dependency on Linux
+        asyncio.run(main())
+    except OSError as e:
+        print(f"hft venue: {e}", file=sys.stderr)
+        return 1
+    return 0

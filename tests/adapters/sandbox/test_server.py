@@ -643,3 +643,12 @@ def test_position_realized_plus_open_equals_cash_flow(fills):
 def test_exchange_gives_trader_ids_in_sorted_key_order():
     ex = Exchange([InstrumentSpec(1, 5, 0)], ["ZED", "AMY"])
     assert ex.accounts["AMY"].trader_id == 1 and ex.accounts["ZED"].trader_id == 2
+
+
+def test_venue_command_refuses_a_remote_host_without_allow_remote(capsys):
+    from hft.cli import main
+
+    code = main(["venue", "--port", "0", "--synthetic", "--instrument", "1",
+                 "--price-precision", "5", "--size-precision", "0", "--host", "0.0.0.0"])
+    assert code == 2
+    assert "--allow-remote" in capsys.readouterr().err
