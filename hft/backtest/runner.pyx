@@ -29,6 +29,7 @@ from hft.adapters.sim.matcher cimport LatencyQueue, SimMatcher
 from hft.backtest.stream cimport DataStream
 from hft.core.encoding cimport QuoteRecord, RECORD_QUOTE, RECORD_TRADE, TradeRecord
 from hft.kernel.clock cimport TestClock
+from hft.kernel.data_engine cimport DataEngine
 from hft.model.data cimport QuoteTick, TradeTick, quote_from_record, trade_from_record
 from hft.model.identifiers cimport InstrumentId
 
@@ -182,6 +183,7 @@ cdef class _Loop:
     cdef DataStream stream
     cdef FeedQueue feed
     cdef object process_quote, process_trade
+    cdef DataEngine engine     # the node's engine: called in C; None for a stand-in (tests)
     cdef list iids             # numeric id -> InstrumentId | None
     cdef list matchers         # numeric id -> SimMatcher | None
     cdef list owners           # numeric id -> venue index | None
@@ -215,7 +217,13 @@ cdef class _Loop:
         cdef uint32_t nid
         memcpy(&nid, rec + INSTRUMENT_OFFSET, 4)
         cdef InstrumentId iid = <InstrumentId>self.iids[nid]
-        if rec[RECORD_TYPE_OFFSET] == RECORD_QUOTE:
+        if self.engine is not None:
+            # a C call into the cpdef entry points: no bound-method call per record
+            if rec[RECORD_TYPE_OFFSET] == RECORD_QUOTE:
+                self.engine.process_quote(quote_from_record(<const QuoteRecord *>rec, iid))
+            else:
+                self.engine.process_trade(trade_from_record(<const TradeRecord *>rec, iid))
+        elif rec[RECORD_TYPE_OFFSET] == RECORD_QUOTE:
             self.process_quote(quote_from_record(<const QuoteRecord *>rec, iid))
         else:
             self.process_trade(trade_from_record(<const TradeRecord *>rec, iid))
@@ -337,6 +345,8 @@ def run_backtest(node, *, sources=None, venues=None, progress=None,
     engine = node.data_engine
     loop.process_quote = engine.process_quote
     loop.process_trade = engine.process_trade
+    if isinstance(engine, DataEngine):
+        loop.engine = <DataEngine>engine
     max_num = max((i.numeric_id for i in instruments.values()), default=0)
     loop.iids = [None] * (max_num + 1)
     loop.matchers = [None] * (max_num + 1)
