@@ -16,6 +16,7 @@ file and key or row); 2 bad usage or a command that is not available.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -172,8 +173,21 @@ def _output_dir(args: argparse.Namespace, config: Any) -> Path:
     return Path("results") / Path(args.config).stem
 
 
+def _make_importable(config_path: str) -> None:
+    """Let a config name strategies by module path from the current folder or its own folder.
+
+    `python -m` puts the current folder first on sys.path; the installed `hft` script does not,
+    so strategies like "examples.ema_cross.strategy:EmaCross" would not import from a checkout.
+    """
+    for folder in (str(Path(config_path).resolve().parent), os.getcwd()):
+        if folder not in sys.path:
+            sys.path.insert(0, folder)
+
+
 def _backtest(args: argparse.Namespace) -> int:
     from hft.kernel.config import ConfigError, load_config
+
+    _make_importable(args.config)
 
     def say(text: str) -> None:
         if not args.quiet:
@@ -222,6 +236,8 @@ def _backtest(args: argparse.Namespace) -> int:
 
 def _live(args: argparse.Namespace) -> int:
     from hft.kernel.config import ConfigError, load_config
+
+    _make_importable(args.config)
 
     try:
         config = load_config(args.config)
