@@ -48,7 +48,7 @@ from hft.model.identifiers cimport (
 from hft.model.instruments cimport Instrument
 from hft.model.objects cimport Price, Quantity, quantity_new
 from libc.stdint cimport int64_t
-from hft.model.orders cimport Order
+from hft.model.orders cimport Order, order_new
 from hft.model.position cimport Position
 
 from hft.kernel.config import StrategyConfig
@@ -279,12 +279,10 @@ cdef class Strategy(Actor):
                 ins is None or (<Price>trigger_price).precision == ins.price_precision) \
                 else ins.make_price(trigger_price)
         cdef ClientOrderId coid = self._ids.generate()
-        return Order(self.trader_id, self.id, iid, coid, side, order_type, qty, px, trig,
-                     time_in_force=time_in_force, expire_time_ns=expire_time_ns,
-                     post_only=post_only, reduce_only=reduce_only,
-                     ts_init=self.clock.now_ns(), tags=tags,
-                     client_order_num=(self._ids.strategy_number << COID_COUNT_BITS)
-                     | self._ids.count)
+        return order_new(self.trader_id, self.id, iid, coid, side, order_type, qty, px, trig,
+                         time_in_force, expire_time_ns, post_only, reduce_only,
+                         self.clock.now_ns(), tags,
+                         (self._ids.strategy_number << COID_COUNT_BITS) | self._ids.count)
 
     def market(self, instrument_id, int side, quantity, *, int time_in_force=TIF_GTC,
                bint reduce_only=False, tags=None) -> Order:

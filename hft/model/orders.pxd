@@ -5,6 +5,7 @@ from libc.stdint cimport int64_t, uint64_t, uint32_t, uint8_t
 from hft.core.encoding cimport OrderRecord
 from hft.model.enums cimport OrderStatus, OrderEventKind, ORDER_STATUS_COUNT, ORDER_EVENT_KIND_COUNT
 from hft.model.events cimport OrderEvent
+from hft.model.objects cimport Price, Quantity
 from hft.model.identifiers cimport ClientOrderId, InstrumentId, StrategyId, TraderId, VenueOrderId
 
 # Table cells besides a plain OrderStatus (1..12). 0 = the event is invalid in that status.
@@ -56,3 +57,11 @@ cdef class Order:
     cdef void _record_update(self, OrderEvent upd) noexcept
     cdef void fill_record(self, OrderRecord *rec, uint32_t instrument_num, uint32_t trader_num,
                           uint32_t strategy_num) noexcept
+
+
+# Build an order in C with Order(...)'s checks (ValueError naming the field), no kwargs parsing.
+cdef Order order_new(TraderId trader_id, StrategyId strategy_id, InstrumentId instrument_id,
+                     ClientOrderId client_order_id, int side, int order_type, Quantity quantity,
+                     Price price, Price trigger_price, int time_in_force, int64_t expire_time_ns,
+                     bint post_only, bint reduce_only, int64_t ts_init, object tags,
+                     uint64_t client_order_num)

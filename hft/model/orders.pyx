@@ -273,83 +273,9 @@ cdef class Order:
                  Price trigger_price=None, *, int time_in_force=TIF_GTC,
                  int64_t expire_time_ns=0, bint post_only=False, bint reduce_only=False,
                  int64_t ts_init=0, tags=None, uint64_t client_order_num=0):
-        # messages are built only on error: this runs once per order on the hot path
-        if side != SIDE_BUY and side != SIDE_SELL:
-            raise ValueError(f"order {client_order_id}: field 'side' must be 1 (BUY) or 2 (SELL), got {side}")
-        if order_type < ORDER_TYPE_MARKET or order_type > ORDER_TYPE_STOP_LIMIT:
-            raise ValueError(
-                f"order {client_order_id}: field 'order_type' must be 1 (MARKET), 2 (LIMIT), 3 (STOP_MARKET) "
-                f"or 4 (STOP_LIMIT), got {order_type}"
-            )
-        if time_in_force < TIF_GTC or time_in_force > TIF_DAY:
-            raise ValueError(
-                f"order {client_order_id}: field 'time_in_force' must be 1 (GTC), 2 (IOC), 3 (FOK), 4 (GTD) "
-                f"or 5 (DAY), got {time_in_force}"
-            )
-        if quantity.raw <= 0:
-            raise ValueError(f"order {client_order_id}: field 'quantity' must be > 0, got {quantity}")
-        if _has_limit(order_type):
-            if price is None:
-                raise ValueError(f"order {client_order_id}: field 'price' is required for a {_type_name(order_type)} order")
-            if price.raw <= 0:
-                raise ValueError(f"order {client_order_id}: field 'price' must be > 0, got {price}")
-        elif price is not None:
-            raise ValueError(f"order {client_order_id}: field 'price' must be None for a {_type_name(order_type)} order, "
-                             f"got {price}")
-        if _is_stop(order_type):
-            if trigger_price is None:
-                raise ValueError(
-                    f"order {client_order_id}: field 'trigger_price' is required for a {_type_name(order_type)} order")
-            if trigger_price.raw <= 0:
-                raise ValueError(f"order {client_order_id}: field 'trigger_price' must be > 0, got {trigger_price}")
-        elif trigger_price is not None:
-            raise ValueError(f"order {client_order_id}: field 'trigger_price' must be None for a {_type_name(order_type)} "
-                             f"order, got {trigger_price}")
-        if time_in_force == TIF_GTD:
-            if order_type == ORDER_TYPE_MARKET:
-                raise ValueError(f"order {client_order_id}: field 'time_in_force' GTD is not valid for a MARKET "
-                                 f"order")
-            if expire_time_ns <= 0:
-                raise ValueError(f"order {client_order_id}: field 'expire_time_ns' must be > 0 for a GTD order, "
-                                 f"got {expire_time_ns}")
-        elif expire_time_ns != 0:
-            raise ValueError(f"order {client_order_id}: field 'expire_time_ns' must be 0 unless time_in_force "
-                             f"is GTD, got {expire_time_ns}")
-        if post_only and order_type != ORDER_TYPE_LIMIT:
-            raise ValueError(f"order {client_order_id}: field 'post_only' is only valid on a LIMIT order, "
-                             f"not {_type_name(order_type)}")
-
-        self.trader_id = trader_id
-        self.strategy_id = strategy_id
-        self.instrument_id = instrument_id
-        self.client_order_id = client_order_id
-        self.client_order_num = client_order_num
-        self._side = <uint8_t>side
-        self._order_type = <uint8_t>order_type
-        self._time_in_force = <uint8_t>time_in_force
-        self.expire_time_ns = expire_time_ns
-        self.post_only = post_only
-        self.reduce_only = reduce_only
-        self.size_precision = quantity.precision
-        self.quantity_raw = quantity.raw
-        cdef uint8_t pp = 0
-        if price is not None:
-            pp = price.precision
-        if trigger_price is not None and trigger_price.precision > pp:
-            pp = trigger_price.precision
-        self.price_precision = pp
-        if price is not None:
-            self.price_raw = _px_at(client_order_id, "price", price, pp)
-        if trigger_price is not None:
-            self.trigger_price_raw = _px_at(client_order_id, "trigger_price", trigger_price, pp)
-        self.ts_init = ts_init
-        self.ts_last = ts_init
-        self.tags = (tags,) if isinstance(tags, str) else (tuple(tags) if tags else ())
-        self._status = ORDER_STATUS_INITIALIZED
-        self._previous_status = ORDER_STATUS_INITIALIZED
-        self._trade_ids = set()
-        self._fill_notional = 0
-        self._commissions = {}
+        _order_init(self, trader_id, strategy_id, instrument_id, client_order_id, side,
+                    order_type, quantity, price, trigger_price, time_in_force, expire_time_ns,
+                    post_only, reduce_only, ts_init, tags, client_order_num)
 
     # -- factories -------------------------------------------------------------------------
 
@@ -758,3 +684,106 @@ cdef class Order:
         terms += f" {TimeInForce(self._time_in_force).name.removeprefix('TIF_')}"
         return (f"Order({self.client_order_id}, {self.instrument_id}, {terms}, "
                 f"status={_status_name(self._status)}, filled={self.filled_qty})")
+
+
+cdef int _order_init(Order self, TraderId trader_id, StrategyId strategy_id,
+                     InstrumentId instrument_id, ClientOrderId client_order_id, int side,
+                     int order_type, Quantity quantity, Price price, Price trigger_price,
+                     int time_in_force, int64_t expire_time_ns, bint post_only,
+                     bint reduce_only, int64_t ts_init, object tags,
+                     uint64_t client_order_num) except -1:
+    # Order.__init__ and order_new share this; the ids and quantity are not None
+    # messages are built only on error: this runs once per order on the hot path
+    if side != SIDE_BUY and side != SIDE_SELL:
+        raise ValueError(f"order {client_order_id}: field 'side' must be 1 (BUY) or 2 (SELL), got {side}")
+    if order_type < ORDER_TYPE_MARKET or order_type > ORDER_TYPE_STOP_LIMIT:
+        raise ValueError(
+            f"order {client_order_id}: field 'order_type' must be 1 (MARKET), 2 (LIMIT), 3 (STOP_MARKET) "
+            f"or 4 (STOP_LIMIT), got {order_type}"
+        )
+    if time_in_force < TIF_GTC or time_in_force > TIF_DAY:
+        raise ValueError(
+            f"order {client_order_id}: field 'time_in_force' must be 1 (GTC), 2 (IOC), 3 (FOK), 4 (GTD) "
+            f"or 5 (DAY), got {time_in_force}"
+        )
+    if quantity.raw <= 0:
+        raise ValueError(f"order {client_order_id}: field 'quantity' must be > 0, got {quantity}")
+    if _has_limit(order_type):
+        if price is None:
+            raise ValueError(f"order {client_order_id}: field 'price' is required for a {_type_name(order_type)} order")
+        if price.raw <= 0:
+            raise ValueError(f"order {client_order_id}: field 'price' must be > 0, got {price}")
+    elif price is not None:
+        raise ValueError(f"order {client_order_id}: field 'price' must be None for a {_type_name(order_type)} order, "
+                         f"got {price}")
+    if _is_stop(order_type):
+        if trigger_price is None:
+            raise ValueError(
+                f"order {client_order_id}: field 'trigger_price' is required for a {_type_name(order_type)} order")
+        if trigger_price.raw <= 0:
+            raise ValueError(f"order {client_order_id}: field 'trigger_price' must be > 0, got {trigger_price}")
+    elif trigger_price is not None:
+        raise ValueError(f"order {client_order_id}: field 'trigger_price' must be None for a {_type_name(order_type)} "
+                         f"order, got {trigger_price}")
+    if time_in_force == TIF_GTD:
+        if order_type == ORDER_TYPE_MARKET:
+            raise ValueError(f"order {client_order_id}: field 'time_in_force' GTD is not valid for a MARKET "
+                             f"order")
+        if expire_time_ns <= 0:
+            raise ValueError(f"order {client_order_id}: field 'expire_time_ns' must be > 0 for a GTD order, "
+                             f"got {expire_time_ns}")
+    elif expire_time_ns != 0:
+        raise ValueError(f"order {client_order_id}: field 'expire_time_ns' must be 0 unless time_in_force "
+                         f"is GTD, got {expire_time_ns}")
+    if post_only and order_type != ORDER_TYPE_LIMIT:
+        raise ValueError(f"order {client_order_id}: field 'post_only' is only valid on a LIMIT order, "
+                         f"not {_type_name(order_type)}")
+
+    self.trader_id = trader_id
+    self.strategy_id = strategy_id
+    self.instrument_id = instrument_id
+    self.client_order_id = client_order_id
+    self.client_order_num = client_order_num
+    self._side = <uint8_t>side
+    self._order_type = <uint8_t>order_type
+    self._time_in_force = <uint8_t>time_in_force
+    self.expire_time_ns = expire_time_ns
+    self.post_only = post_only
+    self.reduce_only = reduce_only
+    self.size_precision = quantity.precision
+    self.quantity_raw = quantity.raw
+    cdef uint8_t pp = 0
+    if price is not None:
+        pp = price.precision
+    if trigger_price is not None and trigger_price.precision > pp:
+        pp = trigger_price.precision
+    self.price_precision = pp
+    if price is not None:
+        self.price_raw = _px_at(client_order_id, "price", price, pp)
+    if trigger_price is not None:
+        self.trigger_price_raw = _px_at(client_order_id, "trigger_price", trigger_price, pp)
+    self.ts_init = ts_init
+    self.ts_last = ts_init
+    self.tags = (tags,) if isinstance(tags, str) else (tuple(tags) if tags else ())
+    self._status = ORDER_STATUS_INITIALIZED
+    self._previous_status = ORDER_STATUS_INITIALIZED
+    self._trade_ids = set()
+    self._fill_notional = 0
+    self._commissions = {}
+    return 0
+
+
+cdef Order order_new(TraderId trader_id, StrategyId strategy_id, InstrumentId instrument_id,
+                     ClientOrderId client_order_id, int side, int order_type, Quantity quantity,
+                     Price price, Price trigger_price, int time_in_force, int64_t expire_time_ns,
+                     bint post_only, bint reduce_only, int64_t ts_init, object tags,
+                     uint64_t client_order_num):
+    # a C call with the same checks as Order(...), without keyword argument parsing
+    if trader_id is None or strategy_id is None or instrument_id is None \
+            or client_order_id is None or quantity is None:
+        raise TypeError("order_new: ids and quantity must not be None")
+    cdef Order order = Order.__new__(Order)
+    _order_init(order, trader_id, strategy_id, instrument_id, client_order_id, side, order_type,
+                quantity, price, trigger_price, time_in_force, expire_time_ns, post_only,
+                reduce_only, ts_init, tags, client_order_num)
+    return order
