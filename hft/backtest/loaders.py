@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import mmap
 import zipfile
 from collections import Counter
 from collections.abc import Iterator
@@ -25,7 +26,7 @@ import msgspec
 import numpy as np
 
 from hft.backtest.timestamps import TimestampError, parse_timestamps, sniff_format
-from hft.core.encoding import QUOTE_DTYPE, RECORD_QUOTE, RECORD_TRADE, TRADE_DTYPE
+from hft.core.encoding import DECODE_ERRORS, QUOTE_DTYPE, RECORD_QUOTE, RECORD_TRADE, TRADE_DTYPE, validate_batch
 from hft.core.encoding import VERSION as ENCODING_VERSION
 
 OnError = Literal["raise", "skip"]
@@ -387,8 +388,12 @@ class CsvSource:
 class NpzSource:
     """Iterate one structured array of an .npz (or .npy) file in chunks, without loading it all.
 
-    The array must have the core QUOTE_DTYPE or TRADE_DTYPE layout. An uncompressed .npz
-    (np.savez) streams from disk; a compressed one streams through zlib.
+    The array must have the core QUOTE_DTYPE or TRADE_DTYPE layout. An uncompressed member
+    (np.savez, `write_npz`) or a plain .npy is memory-mapped: chunks are views of the file, and
+    the pages of chunks already consumed are given back to the OS, so resident memory stays at a
+    few chunks however large the file. A compressed member streams through zlib. Every chunk is
+    checked before it is trusted: record fields (version, type, enums, sizes) by the core
+    validator, and timestamps non-decreasing across the whole file.
     """
 
     def __init__(self, path: str | Path, key: str | None = None,
@@ -407,10 +412,7 @@ class NpzSource:
         return {"file": str(self.path), "rows_read": self.rows_read, "rows_kept": self.rows_read,
                 "skipped": {}}
 
-    def _open_member(self):
-        if self.path.suffix == ".npy":
-            return open(self.path, "rb"), None
-        zf = zipfile.ZipFile(self.path)
+    def _member_name(self, zf: zipfile.ZipFile) -> str:
         names = [n for n in zf.namelist() if n.endswith(".npy")]
         if not names:
             raise DataError(f"{self.path}: no arrays in the file")
@@ -418,29 +420,125 @@ class NpzSource:
             if len(names) != 1:
                 raise DataError(f"{self.path}: holds {len(names)} arrays "
                                 f"({', '.join(n[:-4] for n in names)}); name one with key=")
-            name = names[0]
-        else:
-            name = self.key + ".npy"
-            if name not in names:
-                raise DataError(f"{self.path}: no array {self.key!r}; it has "
-                                f"{', '.join(n[:-4] for n in names)}")
-        return zf.open(name), zf
+            return names[0]
+        name = self.key + ".npy"
+        if name not in names:
+            raise DataError(f"{self.path}: no array {self.key!r}; it has "
+                            f"{', '.join(n[:-4] for n in names)}")
+        return name
 
-    def __iter__(self) -> Iterator[np.ndarray]:
-        f, zf = self._open_member()
+    def _read_header(self, f) -> tuple[int, np.dtype]:
         try:
             version = np.lib.format.read_magic(f)
-            if version == (1, 0):
-                shape, fortran, dtype = np.lib.format.read_array_header_1_0(f)
-            elif version == (2, 0):
-                shape, fortran, dtype = np.lib.format.read_array_header_2_0(f)
-            else:
-                raise DataError(f"{self.path}: .npy format version {version} is not supported")
-            if fortran or len(shape) != 1:
-                raise DataError(f"{self.path}: expected a 1-D C-ordered record array, got shape {shape}")
-            if dtype not in (QUOTE_DTYPE, TRADE_DTYPE):
-                raise DataError(f"{self.path}: array dtype is not QUOTE_DTYPE or TRADE_DTYPE: {dtype}")
-            total = int(np.prod(shape))
+        except ValueError as e:
+            raise DataError(f"{self.path}: not a .npy array: {e}") from None
+        if version == (1, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_1_0(f)
+        elif version == (2, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_2_0(f)
+        else:
+            raise DataError(f"{self.path}: .npy format version {version} is not supported")
+        if fortran or len(shape) != 1:
+            raise DataError(f"{self.path}: expected a 1-D C-ordered record array, got shape {shape}")
+        if dtype not in (QUOTE_DTYPE, TRADE_DTYPE):
+            raise DataError(f"{self.path}: array dtype is not QUOTE_DTYPE or TRADE_DTYPE: {dtype}")
+        return int(shape[0]), dtype
+
+    def _data_offset(self) -> tuple[int, int, np.dtype] | None:
+        """Return (byte offset, rows, dtype) of the array in the file when it can be mapped."""
+        if self.path.suffix == ".npy":
+            with open(self.path, "rb") as f:
+                total, dtype = self._read_header(f)
+                return f.tell(), total, dtype
+        with zipfile.ZipFile(self.path) as zf:
+            info = zf.getinfo(self._member_name(zf))
+            if info.compress_type != zipfile.ZIP_STORED:
+                return None
+            with open(self.path, "rb") as raw:
+                raw.seek(info.header_offset)
+                local = raw.read(30)
+                if local[:4] != b"PK\x03\x04":
+                    raise DataError(f"{self.path}: corrupt zip member header for {info.filename}")
+                name_len = int.from_bytes(local[26:28], "little")
+                extra_len = int.from_bytes(local[28:30], "little")
+                start = info.header_offset + 30 + name_len + extra_len
+                raw.seek(start)
+                total, dtype = self._read_header(raw)
+                end_of_data = raw.tell() + total * dtype.itemsize
+                if end_of_data > start + info.file_size:
+                    raise DataError(f"{self.path}: array of {total} records is longer than its "
+                                    f"zip member ({info.file_size} bytes): truncated file")
+                return raw.tell(), total, dtype
+
+    def _check(self, arr: np.ndarray, done: int, last_ts: int) -> int:
+        kind = RECORD_QUOTE if arr.dtype == QUOTE_DTYPE else RECORD_TRADE
+        bad, code = validate_batch(arr, kind)
+        if bad >= 0:
+            field, expected = DECODE_ERRORS[code]
+            raise DataError(f"{self.path}: record {done + bad}: field {field!r} is invalid, "
+                            f"expected {expected}")
+        ts = arr["ts_event"]
+        if len(ts) and (ts[0] < last_ts or (len(ts) > 1 and (ts[1:] < ts[:-1]).any())):
+            prev = np.concatenate(([last_ts], ts[:-1]))
+            i = int(np.argmax(ts < prev))
+            raise DataError(f"{self.path}: record {done + i}: timestamp before the previous record's")
+        return int(ts[-1]) if len(ts) else last_ts
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        try:
+            located = self._data_offset()
+        except (OSError, EOFError, zipfile.BadZipFile) as e:
+            raise DataError(f"{self.path}: not a readable .npz/.npy file: {e}") from None
+        if located is None:
+            yield from self._iter_stream()
+        else:
+            yield from self._iter_mapped(*located)
+
+    def _iter_mapped(self, offset: int, total: int, dtype: np.dtype) -> Iterator[np.ndarray]:
+        if total == 0:
+            return
+        size = dtype.itemsize
+        with open(self.path, "rb") as f:
+            mm = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        if offset + total * size > len(mm):
+            mm.close()
+            raise DataError(f"{self.path}: truncated: {total} records do not fit the file")
+        page = mmap.PAGESIZE
+        released = offset - offset % page  # first byte not yet given back
+        consumed: list[int] = []  # end offsets of chunks handed out, oldest first
+        last_ts = np.iinfo(np.int64).min
+        done = 0
+        try:
+            while done < total:
+                n = min(self.chunk_rows, total - done)
+                arr = np.frombuffer(mm, dtype=dtype, count=n, offset=offset + done * size)
+                last_ts = self._check(arr, done, last_ts)
+                if self.instrument_id is not None:
+                    arr = arr.copy()
+                    arr["instrument_id"] = self.instrument_id
+                done += n
+                self.rows_read += n
+                consumed.append(offset + done * size)
+                # the consumer may still read the previous chunk; the one before it is done
+                if len(consumed) > 2 and hasattr(mm, "madvise"):
+                    upto = consumed.pop(0)
+                    upto -= upto % page
+                    if upto > released:
+                        mm.madvise(mmap.MADV_DONTNEED, released, upto - released)
+                        released = upto
+                yield arr
+                del arr
+        finally:
+            try:
+                mm.close()
+            except BufferError:
+                pass  # a chunk is still referenced by the caller: the map closes with it
+
+    def _iter_stream(self) -> Iterator[np.ndarray]:
+        zf = zipfile.ZipFile(self.path)
+        f = zf.open(self._member_name(zf))
+        try:
+            total, dtype = self._read_header(f)
             last_ts = np.iinfo(np.int64).min
             done = 0
             while done < total:
@@ -449,12 +547,7 @@ class NpzSource:
                 if len(buf) != n * dtype.itemsize:
                     raise DataError(f"{self.path}: truncated at record {done + len(buf) // dtype.itemsize}")
                 arr = np.frombuffer(buf, dtype=dtype)
-                ts = arr["ts_event"]
-                prev = np.concatenate(([last_ts], ts[:-1]))
-                if (ts < prev).any():
-                    i = int(np.argmax(ts < prev))
-                    raise DataError(f"{self.path}: record {done + i}: timestamp before the previous record's")
-                last_ts = int(ts[-1])
+                last_ts = self._check(arr, done, last_ts)
                 if self.instrument_id is not None:
                     arr = arr.copy()
                     arr["instrument_id"] = self.instrument_id
@@ -463,8 +556,7 @@ class NpzSource:
                 yield arr
         finally:
             f.close()
-            if zf is not None:
-                zf.close()
+            zf.close()
 
 
 class ParquetSource:

@@ -165,3 +165,34 @@ def test_parquet_source_reads_record_columns(tmp_path):
                                             price_precision=5, size_precision=0, chunk_rows=300)))
     for name in ("ts_event", "bid_price", "ask_price", "bid_size", "ask_size", "instrument_id"):
         assert np.array_equal(got[name], q[name])
+
+
+def test_compressed_npz_and_plain_npy_read_like_the_mapped_npz(tmp_path):
+    whole = np.concatenate(list(quote_chunks(5_000, seed=4)))
+    np.savez_compressed(tmp_path / "c.npz", quotes=whole)
+    np.save(tmp_path / "p.npy", whole)
+    for name in ("c.npz", "p.npy"):
+        got = np.concatenate(list(NpzSource(tmp_path / name, chunk_rows=999)))
+        assert np.array_equal(got, whole), name
+
+
+def test_npz_checks_every_record_field_before_trusting_it(tmp_path):
+    q = np.concatenate(list(quote_chunks(10, seed=1)))
+    q["version"][3] = 9
+    np.savez(tmp_path / "v.npz", quotes=q)
+    with pytest.raises(DataError, match=r"v.npz: record 3: field 'version' is invalid"):
+        list(NpzSource(tmp_path / "v.npz"))
+    q = np.concatenate(list(quote_chunks(10, seed=1)))
+    q["bid_size"][7] = -1
+    np.savez_compressed(tmp_path / "s.npz", quotes=q)
+    with pytest.raises(DataError, match=r"record 7: field 'bid_size' is invalid"):
+        list(NpzSource(tmp_path / "s.npz"))
+
+
+def test_truncated_npz_is_an_error_not_a_short_read(tmp_path):
+    path = tmp_path / "q.npz"
+    write_npz(path, quote_chunks(1000, seed=2))
+    data = path.read_bytes()
+    (tmp_path / "t.npz").write_bytes(data[: len(data) // 2] + data[-200:])
+    with pytest.raises(DataError, match="t.npz"):
+        list(NpzSource(tmp_path / "t.npz"))
