@@ -312,6 +312,58 @@ cdef inline object _length_error(str kind, Py_ssize_t n, Py_ssize_t size):
     return ValueError(f"{kind} record: {n} bytes, expected {size}")
 
 
+cdef object _record_error(int record_type, const void *rec, int status):
+    if record_type == RECORD_ORDER:
+        return _order_error(<const OrderRecord *>rec, status)
+    if record_type == RECORD_QUOTE:
+        return _quote_error(<const QuoteRecord *>rec, status)
+    return _trade_error(<const TradeRecord *>rec, status)
+
+
+cdef inline int _check_record(int record_type, const void *rec) except -1:
+    # the Python face of *_validate for one record: raise the named ValueError, or return 0
+    cdef int status
+    if record_type == RECORD_ORDER:
+        status = order_validate(<const OrderRecord *>rec)
+    elif record_type == RECORD_QUOTE:
+        status = quote_validate(<const QuoteRecord *>rec)
+    else:
+        status = trade_validate(<const TradeRecord *>rec)
+    if status != DECODE_OK:
+        raise _record_error(record_type, rec, status)
+    return 0
+
+
+cdef inline int _decode_raw(const uint8_t *buf, Py_ssize_t n, int record_type,
+                            void *out) noexcept nogil:
+    if record_type == RECORD_ORDER:
+        return order_decode(buf, n, <OrderRecord *>out)
+    if record_type == RECORD_QUOTE:
+        return quote_decode(buf, n, <QuoteRecord *>out)
+    return trade_decode(buf, n, <TradeRecord *>out)
+
+
+cdef inline int _decode_into(object buf, int record_type, void *out) except -1:
+    # the Python face of *_decode for one record: raise the named ValueError, or return 0
+    cdef Py_buffer view
+    cdef int status
+    cdef Py_ssize_t n
+    # bytes is the common case and needs no buffer export; anything else must be contiguous
+    if type(buf) is bytes:
+        n = PyBytes_GET_SIZE(buf)
+        status = _decode_raw(<const uint8_t *>PyBytes_AS_STRING(buf), n, record_type, out)
+    else:
+        PyObject_GetBuffer(buf, &view, PyBUF_SIMPLE)
+        n = view.len
+        status = _decode_raw(<const uint8_t *>view.buf, n, record_type, out)
+        PyBuffer_Release(&view)
+    if status != DECODE_OK:
+        if status == DECODE_BAD_LENGTH:
+            raise _length_error(_KINDS[record_type], n, _SIZES[record_type])
+        raise _record_error(record_type, out, status)
+    return 0
+
+
 # ---------------------------------------------------------------------------------------------
 # Python face: message classes
 # ---------------------------------------------------------------------------------------------
@@ -426,9 +478,7 @@ cdef class OrderMsg:
 
     def validate(self) -> None:
         """Check the record rules; raise ValueError naming the first bad field."""
-        cdef int status = order_validate(&self.rec)
-        if status != DECODE_OK:
-            raise _order_error(&self.rec, status)
+        _check_record(RECORD_ORDER, &self.rec)
 
     def to_dict(self) -> dict:
         """Return the constructor keywords as a dict (OrderMsg(**d) rebuilds the message)."""
@@ -522,9 +572,7 @@ cdef class QuoteMsg:
 
     def validate(self) -> None:
         """Check the record rules; raise ValueError naming the first bad field."""
-        cdef int status = quote_validate(&self.rec)
-        if status != DECODE_OK:
-            raise _quote_error(&self.rec, status)
+        _check_record(RECORD_QUOTE, &self.rec)
 
     def to_dict(self) -> dict:
         """Return the constructor keywords as a dict (QuoteMsg(**d) rebuilds the message)."""
@@ -619,9 +667,7 @@ cdef class TradeMsg:
 
     def validate(self) -> None:
         """Check the record rules; raise ValueError naming the first bad field."""
-        cdef int status = trade_validate(&self.rec)
-        if status != DECODE_OK:
-            raise _trade_error(&self.rec, status)
+        _check_record(RECORD_TRADE, &self.rec)
 
     def to_dict(self) -> dict:
         """Return the constructor keywords as a dict (TradeMsg(**d) rebuilds the message)."""
@@ -668,37 +714,38 @@ cdef inline bint memcmp_eq(const void *a, const void *b, size_t n) noexcept nogi
 
 def encode_order(OrderMsg msg not None) -> bytes:
     """Validate an order and return its 128-byte record."""
-    cdef int status = order_validate(&msg.rec)
-    if status != DECODE_OK:
-        raise _order_error(&msg.rec, status)
+    _check_record(RECORD_ORDER, &msg.rec)
     return PyBytes_FromStringAndSize(<const char *>&msg.rec, ORDER_SIZE)
 
 
 def encode_quote(QuoteMsg msg not None) -> bytes:
     """Validate a quote and return its 64-byte record."""
-    cdef int status = quote_validate(&msg.rec)
-    if status != DECODE_OK:
-        raise _quote_error(&msg.rec, status)
+    _check_record(RECORD_QUOTE, &msg.rec)
     return PyBytes_FromStringAndSize(<const char *>&msg.rec, QUOTE_SIZE)
 
 
 def encode_trade(TradeMsg msg not None) -> bytes:
     """Validate a trade and return its 64-byte record."""
-    cdef int status = trade_validate(&msg.rec)
-    if status != DECODE_OK:
-        raise _trade_error(&msg.rec, status)
+    _check_record(RECORD_TRADE, &msg.rec)
     return PyBytes_FromStringAndSize(<const char *>&msg.rec, TRADE_SIZE)
 
 
-cdef uint8_t *_writable_slot(object buffer, Py_ssize_t offset, Py_ssize_t size,
-                             Py_buffer *view, str kind) except NULL:
-    PyObject_GetBuffer(buffer, view, PyBUF_SIMPLE | PyBUF_WRITABLE)
+cdef inline Py_ssize_t _encode_into(int record_type, const void *rec, object buffer,
+                                    Py_ssize_t offset) except -1:
+    # the Python face of encode_*_into: validate first, so nothing is written on an error
+    cdef Py_buffer view
+    cdef Py_ssize_t size = (ORDER_SIZE if record_type == RECORD_ORDER
+                            else QUOTE_SIZE if record_type == RECORD_QUOTE else TRADE_SIZE)
+    _check_record(record_type, rec)
+    PyObject_GetBuffer(buffer, &view, PyBUF_SIMPLE | PyBUF_WRITABLE)
     if offset < 0 or offset > view.len - size:
         n = view.len
-        PyBuffer_Release(view)
-        raise ValueError(f"{kind} record: offset {offset} leaves no room for {size} bytes in a "
-                         f"buffer of {n}")
-    return <uint8_t *>view.buf + offset
+        PyBuffer_Release(&view)
+        raise ValueError(f"{_KINDS[record_type]} record: offset {offset} leaves no room for "
+                         f"{size} bytes in a buffer of {n}")
+    memcpy(<uint8_t *>view.buf + offset, rec, size)
+    PyBuffer_Release(&view)
+    return offset + size
 
 
 def encode_order_into(OrderMsg msg not None, buffer, Py_ssize_t offset=0) -> int:
@@ -706,38 +753,17 @@ def encode_order_into(OrderMsg msg not None, buffer, Py_ssize_t offset=0) -> int
 
     Raises ValueError when the order is invalid or the record does not fit; nothing is written then.
     """
-    cdef Py_buffer view
-    cdef int status = order_validate(&msg.rec)
-    if status != DECODE_OK:
-        raise _order_error(&msg.rec, status)
-    cdef uint8_t *slot = _writable_slot(buffer, offset, ORDER_SIZE, &view, "order")
-    memcpy(slot, &msg.rec, ORDER_SIZE)
-    PyBuffer_Release(&view)
-    return offset + ORDER_SIZE
+    return _encode_into(RECORD_ORDER, &msg.rec, buffer, offset)
 
 
 def encode_quote_into(QuoteMsg msg not None, buffer, Py_ssize_t offset=0) -> int:
     """Validate a quote, write its record into a writable buffer at `offset`; return the end offset."""
-    cdef Py_buffer view
-    cdef int status = quote_validate(&msg.rec)
-    if status != DECODE_OK:
-        raise _quote_error(&msg.rec, status)
-    cdef uint8_t *slot = _writable_slot(buffer, offset, QUOTE_SIZE, &view, "quote")
-    memcpy(slot, &msg.rec, QUOTE_SIZE)
-    PyBuffer_Release(&view)
-    return offset + QUOTE_SIZE
+    return _encode_into(RECORD_QUOTE, &msg.rec, buffer, offset)
 
 
 def encode_trade_into(TradeMsg msg not None, buffer, Py_ssize_t offset=0) -> int:
     """Validate a trade, write its record into a writable buffer at `offset`; return the end offset."""
-    cdef Py_buffer view
-    cdef int status = trade_validate(&msg.rec)
-    if status != DECODE_OK:
-        raise _trade_error(&msg.rec, status)
-    cdef uint8_t *slot = _writable_slot(buffer, offset, TRADE_SIZE, &view, "trade")
-    memcpy(slot, &msg.rec, TRADE_SIZE)
-    PyBuffer_Release(&view)
-    return offset + TRADE_SIZE
+    return _encode_into(RECORD_TRADE, &msg.rec, buffer, offset)
 
 
 def decode_order(buf) -> OrderMsg:
@@ -746,67 +772,22 @@ def decode_order(buf) -> OrderMsg:
     `buf` is bytes or any contiguous buffer (bytearray, memoryview slice, numpy uint8 array).
     Raises ValueError naming the bad field and value, or the wrong length.
     """
-    cdef Py_buffer view
-    cdef int status
-    cdef Py_ssize_t n
     cdef OrderMsg msg = OrderMsg.__new__(OrderMsg)
-    # bytes is the common case and needs no buffer export; anything else must be contiguous
-    if type(buf) is bytes:
-        n = PyBytes_GET_SIZE(buf)
-        status = order_decode(<const uint8_t *>PyBytes_AS_STRING(buf), n, &msg.rec)
-    else:
-        PyObject_GetBuffer(buf, &view, PyBUF_SIMPLE)
-        n = view.len
-        status = order_decode(<const uint8_t *>view.buf, n, &msg.rec)
-        PyBuffer_Release(&view)
-    if status != DECODE_OK:
-        if status == DECODE_BAD_LENGTH:
-            raise _length_error("order", n, ORDER_SIZE)
-        raise _order_error(&msg.rec, status)
+    _decode_into(buf, RECORD_ORDER, &msg.rec)
     return msg
 
 
 def decode_quote(buf) -> QuoteMsg:
     """Decode exactly one 64-byte quote record, checking every field before trusting it."""
-    cdef Py_buffer view
-    cdef int status
-    cdef Py_ssize_t n
     cdef QuoteMsg msg = QuoteMsg.__new__(QuoteMsg)
-    # bytes is the common case and needs no buffer export; anything else must be contiguous
-    if type(buf) is bytes:
-        n = PyBytes_GET_SIZE(buf)
-        status = quote_decode(<const uint8_t *>PyBytes_AS_STRING(buf), n, &msg.rec)
-    else:
-        PyObject_GetBuffer(buf, &view, PyBUF_SIMPLE)
-        n = view.len
-        status = quote_decode(<const uint8_t *>view.buf, n, &msg.rec)
-        PyBuffer_Release(&view)
-    if status != DECODE_OK:
-        if status == DECODE_BAD_LENGTH:
-            raise _length_error("quote", n, QUOTE_SIZE)
-        raise _quote_error(&msg.rec, status)
+    _decode_into(buf, RECORD_QUOTE, &msg.rec)
     return msg
 
 
 def decode_trade(buf) -> TradeMsg:
     """Decode exactly one 64-byte trade record, checking every field before trusting it."""
-    cdef Py_buffer view
-    cdef int status
-    cdef Py_ssize_t n
     cdef TradeMsg msg = TradeMsg.__new__(TradeMsg)
-    # bytes is the common case and needs no buffer export; anything else must be contiguous
-    if type(buf) is bytes:
-        n = PyBytes_GET_SIZE(buf)
-        status = trade_decode(<const uint8_t *>PyBytes_AS_STRING(buf), n, &msg.rec)
-    else:
-        PyObject_GetBuffer(buf, &view, PyBUF_SIMPLE)
-        n = view.len
-        status = trade_decode(<const uint8_t *>view.buf, n, &msg.rec)
-        PyBuffer_Release(&view)
-    if status != DECODE_OK:
-        if status == DECODE_BAD_LENGTH:
-            raise _length_error("trade", n, TRADE_SIZE)
-        raise _trade_error(&msg.rec, status)
+    _decode_into(buf, RECORD_TRADE, &msg.rec)
     return msg
 
 
