@@ -160,9 +160,12 @@ async def run_live_async(node: Any, *, duration_s: float | None = None,
             _wrap_handlers(node, telemetry)
         clients = [c for c in node.exec_engine.clients() if hasattr(c, "wait_live")]
         waits = [loop.create_task(c.wait_live()) for c in clients]
+        t0 = loop.time()
         if waits:
+            wait_s = connect_timeout_s if duration_s is None else min(connect_timeout_s,
+                                                                      duration_s)
             done, pending = await asyncio.wait(
-                waits + [loop.create_task(stop.wait())], timeout=connect_timeout_s,
+                waits + [loop.create_task(stop.wait())], timeout=wait_s,
                 return_when=asyncio.ALL_COMPLETED if not stop.is_set() else
                 asyncio.FIRST_COMPLETED)
             for t in pending:
@@ -174,7 +177,8 @@ async def run_live_async(node: Any, *, duration_s: float | None = None,
                     print(telemetry.format_table(), file=out, flush=True)
             reporter = loop.create_task(report())
         try:
-            await asyncio.wait_for(stop.wait(), duration_s)
+            left = None if duration_s is None else max(0.0, duration_s - (loop.time() - t0))
+            await asyncio.wait_for(stop.wait(), left)
             run.reason = run.reason or "stop()"
         except TimeoutError:
             run.reason = f"duration ({duration_s:g} s)"
