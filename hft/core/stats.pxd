@@ -236,8 +236,28 @@ cdef inline void rolling_recentre(RollingWindow *r) noexcept nogil:
 
 
 @cython.cdivision(True)
+cdef inline bint _drifted(double s, double ss, double shift, Py_ssize_t n) noexcept nogil:
+    # Re-centre when the window mean drifted from the shift by more than ~4 std: beyond that the
+    # subtraction S2 - S1^2/n would cancel more than a few bits (docs/stats.md#rolling). s and
+    # ss are the compensated sums of (x - shift) and its square over n >= 1 finite values (every
+    # caller has just added a finite one, so n is never 0).
+    cdef double d = s / n
+    return d * d * n > ROLLING_RECENTRE * (ss - s * d) and \
+        fabs(d) > ROLLING_RECENTRE_EPS * DBL_EPSILON * fabs(shift)
+
+
+@cython.cdivision(True)
+cdef inline double _shifted_mean(double shift, double s, Py_ssize_t n,
+                                 Py_ssize_t nonfinite) noexcept nogil:
+    # mean of a window kept as shift + compensated sum s of (x - shift) over n values
+    if n == 0 or nonfinite > 0:
+        return NAN
+    return shift + s / n
+
+
+@cython.cdivision(True)
 cdef inline void rolling_add(RollingWindow *r, double x) noexcept nogil:
-    cdef double old, y, d, m2
+    cdef double old, y
     cdef Py_ssize_t back, slot, n
     cdef int64_t t = r.count
     if r.count == 0:
@@ -299,22 +319,13 @@ cdef inline void rolling_add(RollingWindow *r, double x) noexcept nogil:
     r.max_vals[slot] = x
     r.max_ts[slot] = t
     r.max_size += 1
-    # Re-centre when the window mean drifted from the shift by more than ~4 std: beyond that the
-    # subtraction S2 - S1^2/n would cancel more than a few bits (docs/stats.md#rolling).
-    n = rolling_size(r) - r.nonfinite
-    d = (r.s1 + r.c1) / n  # n >= 1: x itself is finite and in the window
-    m2 = (r.s2 + r.c2) - (r.s1 + r.c1) * d
-    if d * d * n > ROLLING_RECENTRE * m2 and \
-            fabs(d) > ROLLING_RECENTRE_EPS * DBL_EPSILON * fabs(r.shift):
+    n = rolling_size(r) - r.nonfinite  # >= 1: x itself is finite and in the window
+    if _drifted(r.s1 + r.c1, r.s2 + r.c2, r.shift, n):
         rolling_recentre(r)
 
 
-@cython.cdivision(True)
 cdef inline double rolling_mean(const RollingWindow *r) noexcept nogil:
-    cdef Py_ssize_t n = rolling_size(r)
-    if n == 0 or r.nonfinite > 0:
-        return NAN
-    return r.shift + (r.s1 + r.c1) / n
+    return _shifted_mean(r.shift, r.s1 + r.c1, rolling_size(r), r.nonfinite)
 
 
 @cython.cdivision(True)
@@ -611,13 +622,6 @@ cdef inline void rolling_comoment_recentre(RollingCoMoment *r) noexcept nogil:
     r.recentres += 1
 
 
-cdef inline bint _drifted(double s, double ss, double shift, Py_ssize_t n) noexcept nogil:
-    # as in rolling_add: mean - shift beyond ~4 std, and re-centring would change something
-    cdef double d = s / n
-    return d * d * n > ROLLING_RECENTRE * (ss - s * d) and \
-        fabs(d) > ROLLING_RECENTRE_EPS * DBL_EPSILON * fabs(shift)
-
-
 @cython.cdivision(True)
 cdef inline void rolling_comoment_add(RollingCoMoment *r, double x, double y) noexcept nogil:
     cdef double ox, oy
@@ -677,20 +681,12 @@ cdef inline double rolling_comoment_correlation(const RollingCoMoment *r) noexce
     return c
 
 
-@cython.cdivision(True)
 cdef inline double rolling_comoment_mean_x(const RollingCoMoment *r) noexcept nogil:
-    cdef Py_ssize_t n = rolling_comoment_size(r)
-    if n == 0 or r.nonfinite > 0:
-        return NAN
-    return r.shift_x + (r.sx + r.cx) / n
+    return _shifted_mean(r.shift_x, r.sx + r.cx, rolling_comoment_size(r), r.nonfinite)
 
 
-@cython.cdivision(True)
 cdef inline double rolling_comoment_mean_y(const RollingCoMoment *r) noexcept nogil:
-    cdef Py_ssize_t n = rolling_comoment_size(r)
-    if n == 0 or r.nonfinite > 0:
-        return NAN
-    return r.shift_y + (r.sy + r.cy) / n
+    return _shifted_mean(r.shift_y, r.sy + r.cy, rolling_comoment_size(r), r.nonfinite)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -16,6 +16,15 @@ def _check_same_length(name_a: str, a_len: int, name_b: str, b_len: int) -> None
         raise ValueError(f"{name_b} has {b_len} values, expected {a_len} (the length of {name_a})")
 
 
+cdef double *_output_column(str name, double[::1] out, Py_ssize_t n) except? NULL:
+    # the row pointer of an optional update_batch output; NULL (no error) when out is None or
+    # empty, and the batch loop then skips that output
+    if out is None:
+        return NULL
+    _check_same_length("values", n, name, out.shape[0])
+    return &out[0] if n else NULL
+
+
 cdef class RunningStats:
     """Keep count, mean, variance, min and max of every value added (Welford).
 
@@ -146,16 +155,8 @@ cdef class RollingStats:
             ValueError: an output array's length differs from len(values).
         """
         cdef Py_ssize_t i, n = values.shape[0]
-        cdef double *pm = NULL
-        cdef double *ps = NULL
-        if out_mean is not None:
-            _check_same_length("values", n, "out_mean", out_mean.shape[0])
-            if n:
-                pm = &out_mean[0]
-        if out_std is not None:
-            _check_same_length("values", n, "out_std", out_std.shape[0])
-            if n:
-                ps = &out_std[0]
+        cdef double *pm = _output_column("out_mean", out_mean, n)
+        cdef double *ps = _output_column("out_std", out_std, n)
         with nogil:
             for i in range(n):
                 rolling_add(&self.win, values[i])
@@ -299,16 +300,8 @@ cdef class Ewma:
             ValueError: an output array's length differs from len(values).
         """
         cdef Py_ssize_t i, n = values.shape[0]
-        cdef double *pm = NULL
-        cdef double *ps = NULL
-        if out_mean is not None:
-            _check_same_length("values", n, "out_mean", out_mean.shape[0])
-            if n:
-                pm = &out_mean[0]
-        if out_std is not None:
-            _check_same_length("values", n, "out_std", out_std.shape[0])
-            if n:
-                ps = &out_std[0]
+        cdef double *pm = _output_column("out_mean", out_mean, n)
+        cdef double *ps = _output_column("out_std", out_std, n)
         with nogil:
             for i in range(n):
                 ewma_add(&self.state, values[i])
