@@ -352,11 +352,24 @@ cdef int _key_id_validate(const uint8_t *key) noexcept nogil:
     return DECODE_OK
 
 
+cdef int _records_validate(int record_type, const uint8_t *p, Py_ssize_t count, Py_ssize_t size,
+                           Py_ssize_t first_index, Py_ssize_t *bad_index) noexcept nogil:
+    # validate `count` packed records; on the first bad one, store first_index + its position
+    cdef Py_ssize_t i
+    cdef int status
+    for i in range(count):
+        status = _record_validate(record_type, p + i * size)
+        if status:
+            bad_index[0] = first_index + i
+            return status
+    return DECODE_OK
+
+
 cdef int frame_validate(const uint8_t *buf, Py_ssize_t n, FrameHeader *header,
                         Py_ssize_t *bad_index) noexcept nogil:
     cdef AuthTrailer trailer
     cdef QueryReplyRecord reply
-    cdef Py_ssize_t i, size, count, offset = HEADER_SIZE
+    cdef Py_ssize_t size, offset = HEADER_SIZE
     cdef int status, record_type
     bad_index[0] = -1
     if n < HEADER_SIZE:
@@ -401,14 +414,9 @@ cdef int frame_validate(const uint8_t *buf, Py_ssize_t n, FrameHeader *header,
         size = _record_size(record_type)
         if <Py_ssize_t>header.length != QUERY_REPLY_SIZE + <Py_ssize_t>reply.count * size:
             return PROTO_BAD_COUNT
-        offset += QUERY_REPLY_SIZE
-        count = reply.count
-        for i in range(count):
-            status = _record_validate(record_type, buf + offset + i * size)
-            if status:
-                bad_index[0] = i + 1
-                return status
-        return DECODE_OK
+        # record indexes count the reply head as record 0
+        return _records_validate(record_type, buf + offset + QUERY_REPLY_SIZE, reply.count,
+                                 size, 1, bad_index)
     if header.frame_type == FRAME_QUOTES or header.frame_type == FRAME_TRADES \
             or header.frame_type == FRAME_REPORTS:
         # one or more records; size is 64 or 128, so the test is a mask
@@ -416,13 +424,8 @@ cdef int frame_validate(const uint8_t *buf, Py_ssize_t n, FrameHeader *header,
             return PROTO_BAD_PAYLOAD_LENGTH
     elif header.length != size:
         return PROTO_BAD_PAYLOAD_LENGTH
-    count = header.length // size
-    for i in range(count):
-        status = _record_validate(record_type, buf + offset + i * size)
-        if status:
-            bad_index[0] = i
-            return status
-    return DECODE_OK
+    return _records_validate(record_type, buf + offset, header.length // size, size, 0,
+                             bad_index)
 
 
 # ---------------------------------------------------------------------------------------------
