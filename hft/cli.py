@@ -97,6 +97,7 @@ def _parser() -> argparse.ArgumentParser:
                     help="print nothing but errors (no progress bar, no summary)")
 
     _venue_parser(sub)
+    _feed_parser(sub)
 
     lv = sub.add_parser("live", help="run a strategy live against a venue",
                         description="Run the node live (config mode = 'live') until Ctrl-C, "
@@ -157,6 +158,39 @@ def _venue_parser(sub: Any) -> None:
                    help="send this fraction of execution reports twice")
     f.add_argument("--reorder", action="store_true", help="swap adjacent execution reports")
     f.add_argument("--fault-seed", type=int, default=0)
+
+
+def _feed_parser(sub: Any) -> None:
+    f = sub.add_parser(
+        "feed", help="publish a venue's quotes into a shared-memory quote board",
+        description="Hold the venue connection, decode its quotes and publish them into the "
+                    "conflating quote board NAME that a node with feed = \"shm\" reads. The "
+                    "key id comes from --key or HFT_API_KEY, its secret from "
+                    "HFT_API_SECRET_<KEY> or --secrets FILE (0600). See docs/feed.md.")
+    f.add_argument("--url", required=True, help="venue URL, e.g. ws://127.0.0.1:8765")
+    f.add_argument("--board", required=True, metavar="NAME", help="shared-memory board name")
+    f.add_argument("--symbols", type=int, nargs="*", default=[], metavar="ID",
+                   help="numeric instrument ids to publish (default: all)")
+    f.add_argument("--slots", type=int, default=64, help="symbols the board holds (default 64)")
+    f.add_argument("--key", help="API key id (default: $HFT_API_KEY)")
+    f.add_argument("--secrets", metavar="FILE", help="KEYID=secret lines, mode 0600")
+    f.add_argument("--duration", type=float, metavar="S", help="stop after S seconds")
+
+
+def _feed(args: argparse.Namespace) -> int:
+    from hft.live.feed import run_feed, secret_for
+
+    key = args.key or os.environ.get("HFT_API_KEY")
+    if not key:
+        print("hft feed: no API key: give --key or set HFT_API_KEY", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        secret = secret_for(key, args.secrets)
+        return run_feed(args.url, key, args.board, args.symbols, secret=secret,
+                        n_slots=args.slots, duration_s=args.duration)
+    except (ValueError, OSError) as e:
+        print(f"hft feed: {e}", file=sys.stderr)
+        return EXIT_FAILED
 
 
 def _venue(args: argparse.Namespace) -> int:
@@ -283,6 +317,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _live(args)
     if args.command == "venue":
         return _venue(args)
+    if args.command == "feed":
+        return _feed(args)
     print(f"hft {args.command}: not available yet: see issue 6", file=sys.stderr)
     return EXIT_USAGE
 

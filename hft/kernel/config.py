@@ -214,10 +214,15 @@ class VenueConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
     url: str | None = None  # live / sandbox endpoint, e.g. "ws://127.0.0.1:8765"
     api_key_env: str | None = None  # name of the environment variable holding the key
     api_secret_env: str | None = None
+    feed: Literal["direct", "shm"] = "direct"  # live quotes: the venue socket or a quote board
+    feed_name: str | None = None  # feed = "shm": the board `hft feed --board NAME` creates
 
     def __post_init__(self) -> None:
         if not self.name:
             raise _invalid("name", "a non-empty venue name")
+        if self.feed == "shm" and not self.feed_name:
+            raise _invalid("feed_name", "the quote board's name when feed = \"shm\" (the "
+                                        "--board of `hft feed`)")
         if self.kind not in ("sim", "sandbox"):
             try:
                 split_path(self.kind)
