@@ -8,7 +8,9 @@ from hft.kernel.msgbus cimport MessageBus
 from hft.kernel.portfolio cimport Portfolio
 from hft.kernel.risk_engine cimport RiskEngine
 from hft.model.events cimport OrderEvent, OrderFilled
-from hft.model.identifiers cimport ClientOrderIdGenerator, StrategyId, TraderId
+from hft.model.identifiers cimport (
+    ClientOrderIdGenerator, InstrumentId, PositionId, StrategyId, TraderId,
+)
 from hft.model.instruments cimport Instrument
 from hft.model.position cimport Position
 from hft.model.orders cimport Order
@@ -39,4 +41,7 @@ cdef class ExecutionEngine:
     cdef Position _new_position(self, Instrument ins, StrategyId sid)
     cdef void _deny(self, Order order, str reason) except *
     cdef list _apply_fill(self, Order order, OrderFilled fill)
+    cdef void _apply_account(self, object account, Instrument ins, Position pos,
+                             OrderFilled fill, object realized) except *
+    cdef PositionId _position_id(self, InstrumentId iid, StrategyId sid)
     cdef void _dispatch(self, object strategy, OrderEvent event, list positions) except *

@@ -38,19 +38,29 @@ from hft.model.events cimport (
     OrderDenied, OrderEvent, OrderFilled, OrderPendingCancel, OrderPendingUpdate, OrderSubmitted,
 )
 from hft.model.identifiers cimport (
-    ClientOrderIdGenerator, InstrumentId, PositionId, StrategyId, TraderId,
+    ClientOrderIdGenerator, InstrumentId, PositionId, StrategyId, TraderId, identifier_new,
 )
 from hft.model.instruments cimport INSTRUMENT_SPOT, Instrument
 from hft.model.objects cimport Currency, Money, Price, Quantity, fixed_rescale, money_new
 from hft.model.orders cimport Order
 from hft.model.position cimport Position
 
-from decimal import ROUND_HALF_EVEN, Decimal
-
 from hft.kernel.logging import get_logger
 from hft.model.orders import InvalidStateTransition
 
 __all__ = ["ExecutionEngine"]
+
+cdef tuple _POW10 = tuple([10 ** i for i in range(80)])
+cdef int _PX_DIGITS = 18  # Position's price scale (hft.model.position)
+
+
+cdef object _div_half_even(object num, object den):
+    # round(num / den) half-even on Python ints; den > 0
+    q, r = divmod(num, den)
+    twice = 2 * r
+    if twice > den or (twice == den and q & 1):
+        q += 1
+    return q
 
 
 cdef inline bint _is_closed(Order order) noexcept:
@@ -250,12 +260,13 @@ cdef class ExecutionEngine:
         cdef Position pos = self.cache.position_for(order.instrument_id, order.strategy_id)
         if pos is None:
             pos = self._new_position(ins, order.strategy_id)
-        cdef object realized_before = pos.realized_pnl_decimal
+        # realized PnL as the position's exact int (Decimal only at the account's edge, below)
+        cdef object realized_before = pos._realized
         cdef Position flipped = pos.apply(fill)
         cdef list changed = [pos]
         self.cache.set_position(pos)
-        cdef object realized = pos.realized_pnl_decimal - realized_before
-        if pos.is_closed:
+        cdef object realized = pos._realized - realized_before
+        if pos.fill_count > 0 and pos.signed_qty_raw == 0:
             self.portfolio.on_position_closed(pos)
         if flipped is not None:
             flipped.position_id = self._position_id(order.instrument_id, order.strategy_id)
@@ -266,19 +277,23 @@ cdef class ExecutionEngine:
             self.risk.on_fill(order, qty, fill._order_side)
         account = self.cache.account(order.instrument_id.venue.value)
         if account is not None:
-            self._apply_account(account, ins, fill, realized)
+            self._apply_account(account, ins, pos, fill, realized)
         if self.risk.checker.risk.daily_loss_limit > 0.0:
             self.risk.update_pnl(self.portfolio.total_pnl_float())
         return changed
 
-    def _apply_account(self, account, Instrument ins, OrderFilled fill, realized) -> None:
+    cdef void _apply_account(self, object account, Instrument ins, Position pos,
+                             OrderFilled fill, object realized) except *:
         cdef Currency cur = ins.settlement_currency
+        cdef object raw
         try:
             if ins.kind == INSTRUMENT_SPOT:
                 account.apply_fill(fill, ins)
             else:
-                # half-even to the currency's digits, as Position's Money results are
-                raw = int(realized.scaleb(cur.precision).to_integral_value(ROUND_HALF_EVEN))
+                # realized is pos's exact int: price at 18 digits x raw qty, per multiplier
+                # numerator; rounded half-even to the currency's digits, as Position's Money is
+                raw = _div_half_even(realized * pos._mult_num * _POW10[cur.precision],
+                                     _POW10[_PX_DIGITS + pos.size_precision + pos._mult_exp])
                 account.apply_fill(fill, ins, realized_pnl=money_new(raw, cur))
         except Exception as e:  # AccountBalanceNegative: report, the fill already happened
             self._log.error("account not moved by fill", account=str(account),
@@ -290,11 +305,12 @@ cdef class ExecutionEngine:
         pos.position_id = self._position_id(ins.id, sid)
         return pos
 
-    def _position_id(self, InstrumentId iid, StrategyId sid) -> PositionId:
+    cdef PositionId _position_id(self, InstrumentId iid, StrategyId sid):
         key = (iid, sid)
         n = self._position_counts.get(key, 0) + 1
         self._position_counts[key] = n
-        return PositionId(f"P-{iid.value}-{sid.value}-{n}")
+        # valid by construction: both ids are checked text without spaces
+        return <PositionId>identifier_new(PositionId, f"P-{iid.value}-{sid.value}-{n}")
 
     cdef void _dispatch(self, object strategy, OrderEvent event, list positions) except *:
         cdef MessageBus bus = self.msgbus

@@ -7,7 +7,8 @@ from hft.model.position cimport Position
 
 cdef class Portfolio:
     cdef readonly Cache cache
-    cdef dict _realized_closed      # InstrumentId -> Decimal: realized PnL of closed positions
+    cdef dict _realized_closed      # InstrumentId -> [exact int sum of closed positions' realized
+                                    # PnL, one of them (for its scale)]
 
     cpdef void on_position_closed(self, Position position) except *
     cpdef Price mark_price(self, InstrumentId instrument_id)

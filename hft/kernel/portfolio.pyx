@@ -30,9 +30,13 @@ cdef class Portfolio:
 
     cpdef void on_position_closed(self, Position position) except *:
         """Fold a closed position's realized PnL into its instrument's running sum."""
-        iid = position.instrument_id
-        self._realized_closed[iid] = self._realized_closed.get(iid, _ZERO) + \
-            position.realized_pnl_decimal
+        # summed as the positions' exact ints (one instrument: one scale and multiplier), made a
+        # Decimal only when read: a strategy that flips closes a position on every fill
+        cdef list entry = self._realized_closed.get(position.instrument_id)
+        if entry is None:
+            self._realized_closed[position.instrument_id] = [position._realized, position]
+        else:
+            entry[0] = entry[0] + position._realized
 
     cpdef Price mark_price(self, InstrumentId instrument_id):
         """Return the last quote's exact mid, else the last trade price, else None."""
@@ -73,8 +77,9 @@ cdef class Portfolio:
         if instrument_id is None:
             ids = set(self._realized_closed) | {p.instrument_id for p in self.cache.positions_open()}
             return sum((self.realized_pnl(i) for i in ids), _ZERO)
-        return self._realized_closed.get(instrument_id, _ZERO) + sum(
-            (p.realized_pnl_decimal for p in self._open(instrument_id)), _ZERO)
+        cdef list entry = self._realized_closed.get(instrument_id)
+        closed = _ZERO if entry is None else (<Position>entry[1])._to_decimal(entry[0])
+        return closed + sum((p.realized_pnl_decimal for p in self._open(instrument_id)), _ZERO)
 
     def unrealized_pnl(self, InstrumentId instrument_id=None) -> Decimal:
         """Return the open positions' PnL at the mark price, one instrument or all."""

@@ -4,6 +4,7 @@ from libc.stdint cimport uint64_t
 
 cdef class Identifier:
     cdef readonly str value
+    cdef Py_hash_t _hash    # hash(value), cached on first use; 0 = not yet (dict lookups)
 
 
 cdef class TraderId(Identifier):
@@ -54,3 +55,8 @@ cdef class ClientOrderIdGenerator:
 
 # Build an InstrumentId from its parts without re-parsing (hot path; parts already valid).
 cdef InstrumentId instrument_id_new(Symbol symbol, Venue venue)
+
+# Build an identifier of class cls (an Identifier subclass of the base size, not InstrumentId)
+# from text the caller already knows is valid (a venue's counters, the engine's position
+# names): no checks, no interning.
+cdef Identifier identifier_new(type cls, str value)

@@ -67,8 +67,11 @@ cdef class Identifier:
         return self.value >= (<Identifier>other).value
 
     def __hash__(self):
-        # the str caches its own hash: this is one C slot call, no Python frame
-        return hash(self.value)
+        # cached in the object: a dict lookup by id (six to add an order to the cache) then
+        # costs a field read, not a call into the str's hash slot
+        if self._hash == 0:
+            self._hash = hash(self.value)
+        return self._hash
 
     def __str__(self):
         return self.value
@@ -155,6 +158,12 @@ cdef class PositionId(Identifier):
 @cython.final
 cdef class AccountId(Identifier):
     """Name an account as "<issuer>-<number>", e.g. AccountId("BINANCE-001")."""
+
+
+cdef Identifier identifier_new(type cls, str value):
+    cdef Identifier ident = <Identifier>cls.__new__(cls)
+    ident.value = value
+    return ident
 
 
 cdef InstrumentId instrument_id_new(Symbol symbol, Venue venue):

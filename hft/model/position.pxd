@@ -32,3 +32,8 @@ cdef class Position:
     cdef str _name(self)
     cdef object _to_decimal(self, object scaled)
     cdef Money _to_money(self, object value)
+
+
+# A flat Position for the same instrument, strategy, currency and multiplier as `like`
+# (the position a flip opens): no re-parsing of the multiplier.
+cdef Position position_like(Position like)

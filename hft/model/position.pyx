@@ -29,7 +29,7 @@ cimport cython
 from libc.stdint cimport int64_t, uint8_t
 
 from hft.core.encoding cimport SIDE_BUY, SIDE_SELL
-from hft.model.enums cimport POSITION_SIDE_FLAT, POSITION_SIDE_LONG, POSITION_SIDE_SHORT
+from hft.model.enums cimport ORDER_EVENT_FILLED, POSITION_SIDE_FLAT, POSITION_SIDE_LONG, POSITION_SIDE_SHORT
 from hft.model.events cimport OrderEvent, OrderFilled
 from hft.model.identifiers cimport InstrumentId, PositionId, StrategyId
 from hft.model.objects cimport (
@@ -140,8 +140,7 @@ cdef class Position:
                                                                      else -open_qty):
             closing, opening = split_fill(fill, open_qty if open_qty > 0 else -open_qty)
             self._add(closing, -open_qty)
-            flipped = Position(self.instrument_id, self.strategy_id, self.quote_currency,
-                               self.size_precision, self.multiplier)
+            flipped = position_like(self)
             flipped.apply(opening)
             return flipped
         self._add(fill, signed)
@@ -306,10 +305,33 @@ def split_fill(OrderFilled fill not None, int64_t closing_qty_raw) -> tuple:
 
 
 cdef OrderFilled _part(OrderFilled fill, int64_t qty_raw, int64_t fee_raw):
-    return OrderFilled(
-        fill.trader_id, fill.strategy_id, fill.instrument_id, fill.client_order_id,
-        fill._venue_order_id, fill._trade_id, fill._order_side,
-        quantity_new(qty_raw, fill._size_precision), price_new(fill._px_raw, fill._price_precision),
-        money_new(fee_raw, fill._commission.currency), fill._liquidity_side, fill._position_id,
-        event_id=fill.event_id, ts_event=fill.ts_event, ts_init=fill.ts_init,
-    )
+    # a copy of a fill that was already checked: only quantity and commission change
+    cdef OrderFilled part = OrderFilled.__new__(OrderFilled)
+    part._init_common(ORDER_EVENT_FILLED, fill.trader_id, fill.strategy_id, fill.instrument_id,
+                      fill.client_order_id, fill.event_id, fill.ts_event, fill.ts_init)
+    part._venue_order_id = fill._venue_order_id
+    part._trade_id = fill._trade_id
+    part._position_id = fill._position_id
+    part._commission = money_new(fee_raw, fill._commission.currency)
+    part._qty_raw = qty_raw
+    part._size_precision = fill._size_precision
+    part._px_raw = fill._px_raw
+    part._price_precision = fill._price_precision
+    part._order_side = fill._order_side
+    part._liquidity_side = fill._liquidity_side
+    return part
+
+
+cdef Position position_like(Position like):
+    cdef Position pos = Position.__new__(Position)
+    pos.instrument_id = like.instrument_id
+    pos.strategy_id = like.strategy_id
+    pos.quote_currency = like.quote_currency
+    pos.size_precision = like.size_precision
+    pos.multiplier = like.multiplier
+    pos._mult_num = like._mult_num
+    pos._mult_exp = like._mult_exp
+    pos._cost = 0
+    pos._realized = 0
+    pos._commissions = {}
+    return pos

@@ -14,8 +14,15 @@ matchers (C level) before the strategy sees it. Tests may drive a venue by hand 
 
 from __future__ import annotations
 
+from libc.stdint cimport int64_t
+
+from hft.model.enums cimport ORDER_EVENT_ACCEPTED, ORDER_EVENT_FILLED
+from hft.model.events cimport OrderEvent
+from hft.model.identifiers cimport TradeId, VenueOrderId, identifier_new
+from hft.model.objects cimport Money, Price, Quantity, money_new, price_new, quantity_new
+
 import collections
-import functools
+import decimal
 from decimal import Decimal
 from typing import Any, Iterable
 
@@ -33,9 +40,8 @@ from hft.model.events import (
     OrderAccepted, OrderCanceled, OrderCancelRejected, OrderExpired, OrderFilled,
     OrderModifyRejected, OrderRejected, OrderTriggered, OrderUpdated,
 )
-from hft.model.identifiers import TradeId, VenueOrderId
 from hft.model.instruments import Instrument, InstrumentKind
-from hft.model.objects import Currency, Money, Price, Quantity
+from hft.model.objects import Currency
 
 __all__ = ["FILL_DTYPE", "FillLog", "SimExecutionClient", "instrument_from_config"]
 
@@ -148,6 +154,9 @@ def _round_half_even(num: int, den: int) -> int:
 
 
 FEE_DIGITS = 36  # exact fees are summed as integers of 10**-36 of a currency unit
+cdef tuple _POW10 = tuple([10 ** i for i in range(80)])
+cdef tuple _POW10F = tuple([10.0 ** i for i in range(40)])
+cdef object _EXACT = decimal.Context(prec=120)  # balances: no rounding when read
 
 
 def _rescaled(raw: int, from_p: int, to_p: int) -> int:
@@ -188,10 +197,18 @@ class SimExecutionClient(ExecutionClient):
         self.latency = latency or LatencyModel()
         self.fee_model = fee_model or FeeModel()
         self.account_type = account_type
-        self.balances: dict[str, Decimal] = collections.defaultdict(Decimal)
+        self._cash: dict[str, list] = {}   # code -> [raw int, decimal digits]
+        self._cash_plans: dict[int, tuple] = {}
+        starting = collections.defaultdict(Decimal)
         for amount, code in starting_balances:
-            self.balances[code] += Decimal(amount)
-        self.starting_balances = dict(self.balances)
+            starting[code] += Decimal(amount)
+        for code, amount in starting.items():
+            sign, digits, exp = amount.as_tuple()
+            raw = int("".join(map(str, digits)) or "0") * (-1 if sign else 1)
+            if exp > 0:
+                raw *= 10 ** exp
+            self._cash_add(code, raw, max(-exp, 0))
+        self.starting_balances = dict(starting)
         self.inbound = LatencyQueue()   # commands on their way to the venue
         self.outbound = LatencyQueue()  # venue events on their way to the node
         self.fills = FillLog()
@@ -324,7 +341,8 @@ class SimExecutionClient(ExecutionClient):
 
     @staticmethod
     def _venue_id(num: int) -> VenueOrderId | None:
-        return VenueOrderId(str(num)) if num else None
+        # decimal digits: valid by construction, so no check
+        return <VenueOrderId>identifier_new(VenueOrderId, str(num)) if num else None
 
     def _drain(self, matcher: SimMatcher, instrument: Instrument, unknown: Any = None,
                update: tuple | None = None) -> None:
@@ -393,43 +411,80 @@ class SimExecutionClient(ExecutionClient):
         of that sum rounded half-even to the currency's digits, so the charges add up to the
         rounded exact total and small fills are not lost to rounding.
         """
-        factor, currency, digits = self._fee_plan(instrument, liquidity)
+        key = (instrument.numeric_id, liquidity)
+        plan = self._fee_plans.get(key)
+        if plan is None:
+            plan = self._fee_plan(instrument, liquidity)
+        factor, currency, digits = plan
         if factor == 0:
-            return Money.from_raw(0, currency), 0.0
+            return money_new(0, currency), 0.0
         exact = px_raw * qty_raw * factor
         code = currency.code
         total = self._fee_exact[code] + exact
         self._fee_exact[code] = total
-        charged = _round_half_even(total, 10 ** (FEE_DIGITS - currency.precision))
+        charged = _round_half_even(total, _POW10[FEE_DIGITS - currency.precision])
         raw = charged - self._fee_charged[code]
         self._fee_charged[code] = charged
-        return Money.from_raw(raw, currency), exact / 10.0 ** FEE_DIGITS
+        return money_new(raw, currency), exact / 1e36
 
     def _on_fill(self, order: Any, instrument: Instrument, matcher: SimMatcher, num: int, e: tuple,
                  vid: VenueOrderId) -> None:
         now, px_raw, qty_raw, leaves, side, liquidity = e[1], e[3], e[4], e[5], e[6], e[7]
         fee, fee_exact = self._charge_fee(instrument, px_raw, qty_raw, liquidity)
-        self._last_px[instrument.numeric_id] = px_raw
-        pp, sp = instrument.price_precision, instrument.size_precision
-        px = Price.from_raw(px_raw, pp)
-        qty = Quantity.from_raw(qty_raw, sp)
-        mult = instrument.multiplier
-        quote = instrument.quote_currency
-        signed = px_raw * qty_raw * mult.raw if side == _BUY else -px_raw * qty_raw * mult.raw
-        balances = self.balances
-        balances[quote.code] -= (Decimal(signed).scaleb(-(pp + sp + mult.precision))
-                                 + Decimal(fee.raw).scaleb(-quote.precision))
-        if instrument.base_currency is not None and instrument.kind in _CASH_KINDS:
-            balances[instrument.base_currency.code] += Decimal(
-                qty_raw if side == _BUY else -qty_raw).scaleb(-sp)
-        self.fills.append(now, instrument.numeric_id, side, liquidity, qty_raw / 10.0 ** sp,
-                          px_raw / 10.0 ** pp, fee_exact, qty_raw, px_raw, num,
+        num_id = instrument.numeric_id
+        self._last_px[num_id] = px_raw
+        plan = self._cash_plans.get(num_id)
+        if plan is None:
+            plan = self._cash_plan(instrument)
+        pp, sp, mult_raw, quote_code, quote_prec, base_code, scale = plan
+        # cash moves as exact ints at the currency's scale (see _cash_add); a Decimal only
+        # when somebody reads `balances`
+        notional = px_raw * qty_raw * mult_raw
+        self._cash_add(quote_code, -notional if side == _BUY else notional, scale)
+        if (<Money>fee).raw:
+            self._cash_add(quote_code, -(<Money>fee).raw, quote_prec)
+        if base_code is not None:
+            self._cash_add(base_code, qty_raw if side == _BUY else -qty_raw, sp)
+        self.fills.append(now, num_id, side, liquidity, qty_raw / _POW10F[sp],
+                          px_raw / _POW10F[pp], fee_exact, qty_raw, px_raw, num,
                           order.client_order_num)
-        trade_id = TradeId(f"{self.venue}-{self._next_trade}")
+        trade_id = <TradeId>identifier_new(TradeId, f"{self.venue}-{self._next_trade}")
         self._next_trade += 1
         if leaves == 0:
             self._close(num, order)
-        self._report(now, OrderFilled, order, vid, trade_id, side, qty, px, fee, liquidity)
+        self._report(now, OrderFilled, order, vid, trade_id, side, quantity_new(qty_raw, sp),
+                     price_new(px_raw, pp), fee, liquidity)
+
+    def _cash_plan(self, instrument: Instrument) -> tuple:
+        # what a fill of this instrument moves: worked out once per instrument
+        mult = instrument.multiplier
+        quote = instrument.quote_currency
+        base = instrument.base_currency
+        base_code = base.code if base is not None and instrument.kind in _CASH_KINDS else None
+        plan = (instrument.price_precision, instrument.size_precision, mult.raw, quote.code,
+                quote.precision, base_code,
+                instrument.price_precision + instrument.size_precision + mult.precision)
+        self._cash_plans[instrument.numeric_id] = plan
+        return plan
+
+    def _cash_add(self, code: str, raw: int, scale: int) -> None:
+        # balance of code = _cash[code][0] / 10**_cash[code][1]; the scale only grows
+        entry = self._cash.get(code)
+        if entry is None:
+            self._cash[code] = [raw, scale]
+        elif entry[1] >= scale:
+            entry[0] += raw * _POW10[entry[1] - scale]
+        else:
+            entry[0] = entry[0] * _POW10[scale - entry[1]] + raw
+            entry[1] = scale
+
+    @property
+    def balances(self):
+        """Return the cash balances, exact: {currency code: Decimal}."""
+        out = collections.defaultdict(Decimal)
+        for code, (raw, scale) in self._cash.items():
+            out[code] = Decimal(raw).scaleb(-scale, _EXACT)
+        return out
 
     # -- reports ------------------------------------------------------------------------------
 
@@ -438,6 +493,27 @@ class SimExecutionClient(ExecutionClient):
         """Build one event (ts_init at delivery) and send it back through the report latency."""
         event_id = self._next_event_id
         self._next_event_id += 1
+        cdef OrderEvent event
+        if cls is OrderFilled or cls is OrderAccepted:
+            # the two events of every order: built in C from checked parts (the order's ids,
+            # the matcher's fill); ts_init is set on delivery
+            event = <OrderEvent>cls.__new__(cls)
+            event._init_common(ORDER_EVENT_FILLED if cls is OrderFilled else ORDER_EVENT_ACCEPTED,
+                               order.trader_id, order.strategy_id, order.instrument_id,
+                               order.client_order_id, event_id, ts_event, 0)
+            event._venue_order_id = vid
+            if cls is OrderFilled:
+                trade_id, side, qty, px, fee, liquidity = args
+                event._trade_id = trade_id
+                event._order_side = side
+                event._qty_raw = (<Quantity>qty).raw
+                event._size_precision = (<Quantity>qty).precision
+                event._px_raw = (<Price>px).raw
+                event._price_precision = (<Price>px).precision
+                event._commission = fee
+                event._liquidity_side = liquidity
+            self._post(ts_event, event)
+            return
         ids = (order.trader_id, order.strategy_id, order.instrument_id, order.client_order_id)
         if cls is OrderAccepted:
             args = (*ids, vid)
@@ -451,27 +527,31 @@ class SimExecutionClient(ExecutionClient):
             args = (*ids, vid, *args)
         else:  # Canceled, Expired, Triggered
             args = (*ids, vid)
-        make = functools.partial(cls, *args, event_id=event_id, ts_event=ts_event)
+        self._post(ts_event, cls(*args, event_id=event_id, ts_event=ts_event))
+
+    def _post(self, ts_event: int, event: Any) -> None:
         delay = self.latency.report_delay()
         if delay == 0 and len(self.outbound) == 0:
-            self._deliver(make)
+            self._deliver(event)
         else:
-            self.outbound.push(ts_event + delay, make)
+            self.outbound.push(ts_event + delay, event)
 
-    def _deliver(self, make: Any) -> None:
+    def _deliver(self, event: Any) -> None:
         # A strategy may trade from inside a report (on_fill -> submit_order); with no latency
         # that reports again before this call returns. Queue instead of nesting, so the node
         # sees every event in the order the venue made them.
-        self._outbox.append(make)
+        self._outbox.append(event)
         if self._delivering:
             return
         self._delivering = True
+        cdef OrderEvent e
         try:
             while self._outbox:
-                event = self._outbox.popleft()(ts_init=self.timestamp_ns())
+                e = self._outbox.popleft()
+                e.ts_init = self.timestamp_ns()  # the delivery time
                 self.event_count += 1
                 if self.engine is not None:
-                    self.engine.process_event(event)
+                    self.engine.process_event(e)
         finally:
             self._delivering = False
 
