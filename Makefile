@@ -5,7 +5,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: all build test demo bench annotate clean
+.PHONY: all build test demo live-demo bench annotate clean
 
 all: test
 
@@ -24,6 +24,9 @@ test: build
 
 demo: build
 	$(PY) -m hft.demo
+
+live-demo: build
+	$(PY) examples/ema_cross/live_demo.py --duration 20
 
 bench: build
 	$(PY) -m perf_tests.report

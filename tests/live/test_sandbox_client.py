@@ -120,7 +120,6 @@ class Harness:
         self.monkeypatch = monkeypatch
 
     async def __aenter__(self):
-        self._shim_validate()
         await self.server.start()
         self.node, self.strategy = _node(self.server.url, self.monkeypatch)
         self.client = self.node.exec_engine.client("SANDBOX")
@@ -134,18 +133,6 @@ class Harness:
 
     def publish(self, *indices: int, **kw) -> None:
         self.server.publish_quotes(b"".join(_quote(i, **kw) for i in indices))
-
-    def _shim_validate(self) -> None:
-        # the in-progress server reads validate_batch's (index, code) as (code, index); give
-        # (0, 0) for a valid batch so either reading passes (remove once the server is fixed)
-        from hft.core import encoding
-        real = encoding.validate_batch
-
-        def validate(records, record_type=0):
-            index, code = real(records, record_type)
-            return (0, 0) if index == -1 else (index, code)
-
-        self.monkeypatch.setattr(encoding, "validate_batch", validate)
 
     async def finish(self):
         self.stop.set()

@@ -806,4 +806,10 @@ def create_sandbox_venue(node: Any, config: Any) -> SandboxClient:
                            telemetry=telemetry,
                            breaker=CircuitBreaker(node.clock.timestamp_ns, name=config.name))
     client.data_engine = node.data_engine
+    if getattr(config, "feed", "direct") == "shm":
+        # quotes come from the shared-memory board a separate `hft feed` process fills;
+        # this connection then carries orders and reports only
+        from hft.live.shm_data import attach_shm_feed
+
+        attach_shm_feed(node, config, client)
     return client

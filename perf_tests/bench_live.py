@@ -1,0 +1,107 @@
+"""Tick-to-order latency of a live node against the sandbox venue over loopback.
+
+The venue (`hft venue --synthetic --rate 10000`, a separate process) sends quotes; the node's
+strategy sends a market order on every 10th quote (alternating buy and sell of 1 unit so the
+position stays flat). The node records, inside the process, the time from the quote frame's
+arrival to the order frame written (`tick_to_order`, hdrhistogram). Figures:
+`live.tick_to_order_p50_us` (target <= 30) and `live.tick_to_order_p99_us` (target <= 100).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from hft import Strategy, StrategyConfig
+from perf_tests._figures import record
+
+ROOT = Path(__file__).resolve().parent.parent
+RATE = 10_000
+DURATION_S = 10.0
+KEY, SECRET = "BENCH", "bench-secret"
+
+
+class EveryTenthConfig(StrategyConfig):
+    instrument_id: str
+    every: int = 10
+
+
+class EveryTenth(Strategy):
+    """Send a 1-unit market order on every `every`-th quote, alternating sides."""
+
+    config_type = EveryTenthConfig
+
+    def on_start(self) -> None:
+        self.n = 0
+        self.subscribe_quotes(self.config.instrument_id)
+
+    def on_quote(self, quote) -> None:
+        self.n += 1
+        if self.n % self.config.every == 0:
+            if (self.n // self.config.every) % 2:
+                self.buy(self.config.instrument_id, 1)
+            else:
+                self.sell(self.config.instrument_id, 1)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _config(port: int):
+    from hft.kernel.config import config_from_dict
+
+    return config_from_dict({
+        "trader_id": "BENCH-001",
+        "mode": "live",
+        "instruments": [{"id": "EUR/USD.SANDBOX", "kind": "fx", "price_precision": 5,
+                         "size_precision": 0, "quote_currency": "USD"}],
+        "venues": [{"name": "SANDBOX", "kind": "sandbox", "url": f"ws://127.0.0.1:{port}",
+                    "api_key_env": "HFT_API_KEY", "starting_balances": ["100000000 USD"]}],
+        "strategies": [{"path": "perf_tests.bench_live:EveryTenth",
+                        "config": {"instrument_id": "EUR/USD.SANDBOX"}}],
+    }, check_strategies=True)
+
+
+def test_tick_to_order_latency_over_loopback(monkeypatch):
+    uvloop = pytest.importorskip("uvloop")
+    from hft.kernel.node import TradingNode
+    from hft.live.runner import run_live_async
+
+    port = _free_port()
+    env = dict(os.environ, HFT_API_KEY=KEY, **{f"HFT_API_SECRET_{KEY}": SECRET})
+    monkeypatch.setenv("HFT_API_KEY", KEY)
+    monkeypatch.setenv(f"HFT_API_SECRET_{KEY}", SECRET)
+    venue = subprocess.Popen(
+        [sys.executable, "-u", "-m", "hft.cli", "venue", "--port", str(port), "--synthetic",
+         "--rate", str(RATE), "--instrument", "1", "--price-precision", "5",
+         "--size-precision", "0"], env=env, cwd=ROOT, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True)
+    try:
+        line = venue.stdout.readline()
+        assert "serving" in line, line + venue.stdout.read()
+        node = TradingNode(_config(port))
+        with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+            run = runner.run(run_live_async(node, duration_s=DURATION_S, install_signals=False,
+                                            out=None, time_handlers=False))
+    finally:
+        venue.terminate()
+        try:
+            venue.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            venue.kill()
+    p = run.telemetry.recorder("tick_to_order").percentiles()
+    assert p["count"] > 0.5 * RATE * DURATION_S / 10, p  # most quotes arrived, most orders sent
+    record("live.tick_to_order_p50_us", p["p50_us"], "us", target="<= 30")
+    record("live.tick_to_order_p99_us", p["p99_us"], "us", target="<= 100")
+    print(f"\ntick_to_order: {p}")
+    assert p["p50_us"] <= 30
+    assert p["p99_us"] <= 100
