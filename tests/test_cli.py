@@ -151,7 +151,6 @@ config = {{instrument_id = "EURUSD.SIM", every = 200}}
 
 
 def test_backtest_runs_a_real_config_end_to_end(tmp_path, monkeypatch, capsys):
-    pytest.importorskip("hft.backtest.runner")
     data = Path(__file__).resolve().parent.parent / "examples" / "data" / "eurusd-histdata-ticks-20200101.csv"
     (tmp_path / "cli_flipper.py").write_text(FLIPPER)
     monkeypatch.syspath_prepend(str(tmp_path))
@@ -174,7 +173,6 @@ def test_backtest_runs_a_real_config_end_to_end(tmp_path, monkeypatch, capsys):
     ("20200101 170000065,1.121200,1.121720,0\n20200101 170000066,nan,1.121720,0\n", "line 2"),
 ])
 def test_backtest_bad_data_names_the_file_and_row_and_exits_1(tmp_path, monkeypatch, capsys, rows, message):
-    pytest.importorskip("hft.backtest.runner")
     data = tmp_path / "bad.csv"
     data.write_text(rows)
     (tmp_path / "cli_flipper.py").write_text(FLIPPER)

@@ -12,7 +12,6 @@ import uuid
 import numpy as np
 import pytest
 
-pytest.importorskip("hft.adapters.sandbox.server")
 
 from hft.adapters.sandbox.server import SandboxServer  # noqa: E402
 from hft.core.conflate import QuoteBoard  # noqa: E402

@@ -15,7 +15,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-pytest.importorskip("hft.adapters.sandbox.server")
 
 from hft.adapters.sandbox.server import SandboxServer, VenueConfig  # noqa: E402
 from hft.backtest.synthetic import quote_chunks, write_npz  # noqa: E402

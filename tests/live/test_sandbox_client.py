@@ -10,7 +10,6 @@ import asyncio
 
 import pytest
 
-pytest.importorskip("hft.adapters.sandbox.server")
 
 from hft.adapters.sandbox.server import FaultConfig, SandboxServer  # noqa: E402
 from hft.kernel.config import InstrumentConfig, NodeConfig, VenueConfig  # noqa: E402
