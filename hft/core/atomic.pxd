@@ -10,5 +10,7 @@ cdef extern from "hft_atomic.h" nogil:
     int hft_cas_weak(int64_t *p, int64_t *expected, int64_t desired)
     int hft_cas_strong(int64_t *p, int64_t *expected, int64_t desired)
     void hft_fence_seq_cst()
+    void hft_fence_acquire()
+    void hft_fence_release()
     void hft_cpu_relax()
     int hft_atomic_is_lock_free()

@@ -18,8 +18,8 @@ from libc.stdint cimport int64_t, uint64_t, uint32_t, uint8_t, uintptr_t
 from libc.string cimport memcpy, memset
 
 from hft.core.atomic cimport (
-    hft_cas_strong, hft_cpu_relax, hft_fetch_add, hft_load_acquire, hft_load_relaxed,
-    hft_store_relaxed, hft_store_release,
+    hft_cas_strong, hft_cpu_relax, hft_fence_acquire, hft_fence_release, hft_fetch_add,
+    hft_load_acquire, hft_load_relaxed, hft_store_relaxed, hft_store_release,
 )
 from hft.core.encoding cimport (
     DECODE_OK, QUOTE_SIZE, RECORD_QUOTE, QuoteRecord, quote_validate, records_validate,
@@ -34,20 +34,6 @@ from hft.core.encoding import DECODE_ERRORS
 
 __all__ = ["BOARD_MAGIC", "BoardStatus", "LAYOUT_VERSION", "QuoteBoard", "SLOT_SIZE",
            "board_layout"]
-
-cdef extern from *:
-    """
-    /* Fences for the seqlock (Boehm, "Can seqlocks get along with programming language memory
-     * models?", 2012): the writer's release fence keeps the odd sequence store ahead of the
-     * record stores, the reader's acquire fence keeps the record loads ahead of the second
-     * sequence load. Both compile to nothing on x86 but a compiler barrier.
-     * TODO(lead): move to hft_atomic.h as hft_fence_acquire / hft_fence_release. */
-    #include <stdatomic.h>
-    static inline void conflate_fence_acquire(void) { atomic_thread_fence(memory_order_acquire); }
-    static inline void conflate_fence_release(void) { atomic_thread_fence(memory_order_release); }
-    """
-    void conflate_fence_acquire() nogil
-    void conflate_fence_release() nogil
 
 cdef extern from "<sched.h>" nogil:
     int sched_yield()
@@ -145,7 +131,7 @@ cdef inline void slot_write(BoardSlot *s, const void *record) noexcept nogil:
     cdef int64_t k, seq = hft_load_relaxed(&s.seq)
     memcpy(words, record, BOARD_RECORD_SIZE)    # the source may be unaligned
     hft_store_relaxed(&s.seq, seq + 1)
-    conflate_fence_release()    # the odd sequence is visible before any record word
+    hft_fence_release()    # the odd sequence is visible before any record word
     for k in range(RECORD_WORDS):
         hft_store_relaxed(&dst[k], words[k])
     # release: a reader that sees the even sequence sees every word of this record
@@ -161,7 +147,7 @@ cdef inline int64_t slot_read(BoardSlot *s, void *out) noexcept nogil:
         if not (s1 & 1):
             for k in range(RECORD_WORDS):
                 words[k] = hft_load_relaxed(&src[k])
-            conflate_fence_acquire()    # the record loads complete before the re-check
+            hft_fence_acquire()    # the record loads complete before the re-check
             s2 = hft_load_relaxed(&s.seq)
             if s1 == s2:
                 memcpy(out, words, BOARD_RECORD_SIZE)

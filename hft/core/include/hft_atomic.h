@@ -37,6 +37,13 @@ static inline int hft_cas_strong(int64_t *p, int64_t *expected, int64_t desired)
 
 static inline void hft_fence_seq_cst(void) { atomic_thread_fence(memory_order_seq_cst); }
 
+/* Fences for seqlocks (Boehm, "Can seqlocks get along with programming language memory
+ * models?", 2012): the writer's release fence keeps the odd sequence store ahead of the
+ * payload stores; the reader's acquire fence keeps the payload loads ahead of the second
+ * sequence load. On x86 both are compiler barriers only. */
+static inline void hft_fence_acquire(void) { atomic_thread_fence(memory_order_acquire); }
+static inline void hft_fence_release(void) { atomic_thread_fence(memory_order_release); }
+
 /* A spin-wait hint: tells the core we are busy-waiting (x86 PAUSE, arm YIELD). */
 static inline void hft_cpu_relax(void)
 {
