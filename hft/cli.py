@@ -109,6 +109,9 @@ def _parser() -> argparse.ArgumentParser:
                     help="print the latency table every S seconds")
     lv.add_argument("--keep-orders", action="store_true",
                     help="do not cancel open orders on stop")
+    lv.add_argument("--metrics-port", type=int, metavar="PORT",
+                    help="serve Prometheus metrics (latency percentiles, counters) on "
+                         "http://127.0.0.1:PORT/metrics")
 
     for name, text in _NOT_YET.items():
         sub.add_parser(name, help=f"{text} (not available yet)", add_help=True)
@@ -290,8 +293,21 @@ def _live(args: argparse.Namespace) -> int:
         node = TradingNode(config)
         lc = config.logging
         configure_logging(lc.level, lc.format, file=lc.file, clock=node.clock)
-        run_live(node, duration_s=args.duration, report_every_s=args.report_every,
-                 cancel_on_stop=not args.keep_orders)
+        metrics = None
+        if args.metrics_port is not None:
+            from hft.telemetry import Telemetry
+            from hft.telemetry.prometheus import start_metrics_server
+
+            if getattr(node, "telemetry", None) is None:
+                node.telemetry = Telemetry()
+            metrics = start_metrics_server(node.telemetry, args.metrics_port)
+            print(f"hft live: metrics on {metrics.url}")
+        try:
+            run_live(node, duration_s=args.duration, report_every_s=args.report_every,
+                     cancel_on_stop=not args.keep_orders)
+        finally:
+            if metrics is not None:
+                metrics.close()
     except ImportError as e:
         print(f"hft live: the live runtime is not available: {e}", file=sys.stderr)
         return EXIT_USAGE

@@ -1,7 +1,7 @@
 """Keep a node's named latency recorders and counters; print them and export Prometheus text.
 
-The Prometheus text exposition format (version 0.0.4) is written by hand: `prometheus_client`
-is not a dependency and the format for summaries and counters is a few lines of text.
+Prometheus export (text and an HTTP endpoint) goes through prometheus_client, in
+hft.telemetry.prometheus.
 """
 
 from __future__ import annotations
@@ -17,8 +17,6 @@ STANDARD_RECORDERS = (TICK_TO_ORDER, ORDER_ROUND_TRIP)
 STANDARD_COUNTERS = ("orders", "fills", "rejects", "reconnects", "conflations")
 
 _METRIC_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*\Z")
-_QUANTILES = (("0.5", "p50_ns"), ("0.9", "p90_ns"), ("0.99", "p99_ns"), ("0.999", "p99_9_ns"))
-assert [k for k, _ in PERCENTILES] == ["p50", "p90", "p99", "p99_9"]
 
 
 class Counter:
@@ -38,10 +36,6 @@ class Counter:
 
     def __repr__(self) -> str:
         return f"Counter({self.name!r}, value={self.value})"
-
-
-def _escape_label(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
 
 
 def _check_counter_name(name: str) -> None:
@@ -137,30 +131,12 @@ class Telemetry:
     def to_prometheus(self) -> str:
         """Return every recorder and counter in the Prometheus text exposition format.
 
-        Recorders form one summary, `<ns>_latency_seconds{recorder="..."}` with quantiles
-        0.5/0.9/0.99/0.999 plus `_sum` and `_count`, and a gauge `<ns>_latency_max_seconds`;
-        each counter is `<ns>_<name>_total`.
+        See hft.telemetry.prometheus (prometheus_client) for the metric names; the same
+        collector backs the HTTP endpoint `start_metrics_server`.
         """
-        ns = self.namespace
-        out = [f"# HELP {ns}_latency_seconds Latency by recorder (HDR histogram, 3 figures).",
-               f"# TYPE {ns}_latency_seconds summary"]
-        maxes = [f"# HELP {ns}_latency_max_seconds Largest latency recorded, by recorder.",
-                 f"# TYPE {ns}_latency_max_seconds gauge"]
-        for name, rec in self._recorders.items():
-            label = f'recorder="{_escape_label(name)}"'
-            p = rec.percentiles()
-            for q, key in _QUANTILES:  # an empty summary's quantiles are NaN by convention
-                value = repr(p[key] / 1e9) if p["count"] else "NaN"
-                out.append(f'{ns}_latency_seconds{{{label},quantile="{q}"}} {value}')
-            out.append(f"{ns}_latency_seconds_sum{{{label}}} {p['mean_ns'] * p['count'] / 1e9!r}")
-            out.append(f"{ns}_latency_seconds_count{{{label}}} {p['count']}")
-            maxes.append(f"{ns}_latency_max_seconds{{{label}}} {p['max_ns'] / 1e9!r}")
-        out += maxes
-        for name, c in self._counters.items():
-            out += [f"# HELP {ns}_{name}_total Count of {name}.",
-                    f"# TYPE {ns}_{name}_total counter",
-                    f"{ns}_{name}_total {c.value}"]
-        return "\n".join(out) + "\n"
+        from hft.telemetry.prometheus import exposition
+
+        return exposition(self)
 
     def __repr__(self) -> str:
         return (f"Telemetry({self.namespace!r}, recorders={list(self._recorders)}, "

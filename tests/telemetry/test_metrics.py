@@ -47,20 +47,44 @@ def test_reset_zeroes_recorders_and_counters():
     assert t.counters["rejects"] == 0
 
 
-_SAMPLE = re.compile(r'^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[a-z_]+="(?:[^"\\\n]|\\.)*"(,[a-z_]+="(?:[^"\\\n]|\\.)*")*\})? \S+$')
 
 
 def test_prometheus_text_is_well_formed_and_carries_the_figures():
+    from prometheus_client.parser import text_string_to_metric_families
+
     t = Telemetry()
     t.recorder("tick_to_order").record_many([1000, 2000, 3000])
     t.recorder('we"ird\\name')
     t.inc("fills", 2)
-    text = t.to_prometheus()
-    assert text.endswith("\n")
-    for line in text.splitlines():
-        assert line.startswith("# HELP ") or line.startswith("# TYPE ") or _SAMPLE.match(line), line
-    assert 'hft_latency_seconds{recorder="tick_to_order",quantile="0.5"} 2e-06' in text
-    assert 'hft_latency_seconds_count{recorder="tick_to_order"} 3' in text
-    assert 'recorder="we\\"ird\\\\name"' in text
-    assert 'hft_latency_seconds{recorder="order_round_trip",quantile="0.99"} NaN' in text
-    assert "# TYPE hft_fills_total counter\nhft_fills_total 2\n" in text
+    families = {f.name: f for f in text_string_to_metric_families(t.to_prometheus())}
+    samples = {(s.name, tuple(sorted(s.labels.items()))): s.value
+               for f in families.values() for s in f.samples}
+    assert families["hft_latency_seconds"].type == "summary"
+    assert samples[("hft_latency_seconds", (("quantile", "0.5"), ("recorder", "tick_to_order")))] == 2e-06
+    assert samples[("hft_latency_seconds_count", (("recorder", "tick_to_order"),))] == 3
+    assert ("hft_latency_seconds_count", (("recorder", 'we"ird\\name'),)) in samples
+    empty = samples[("hft_latency_seconds", (("quantile", "0.99"), ("recorder", "order_round_trip")))]
+    assert empty != empty  # NaN: an empty summary has no quantiles
+    assert families["hft_fills"].type == "counter"
+    assert samples[("hft_fills_total", ())] == 2
+
+
+def test_metrics_endpoint_serves_the_telemetry_on_loopback_only():
+    import urllib.request
+
+    import pytest
+
+    from hft.telemetry.prometheus import start_metrics_server
+
+    t = Telemetry()
+    t.recorder("tick_to_order").record(5000)
+    t.inc("orders", 7)
+    server = start_metrics_server(t, port=0)
+    try:
+        text = urllib.request.urlopen(server.url, timeout=5).read().decode()
+    finally:
+        server.close()
+    assert 'hft_orders_total 7.0' in text
+    assert 'hft_latency_seconds_count{recorder="tick_to_order"} 1.0' in text
+    with pytest.raises(ValueError, match="not a loopback address"):
+        start_metrics_server(t, port=0, host="0.0.0.0")
