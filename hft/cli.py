@@ -35,9 +35,7 @@ EQUITY_EVERY = 1_000  # records between equity samples: 10 M quotes give 10 k sa
 
 PERIODS = {"day": 86_400 * 10**9, "hour": 3_600 * 10**9, "minute": 60 * 10**9}
 
-_NOT_YET = {
-    "bench": "run the benchmark suites",
-}
+_NOT_YET: dict[str, str] = {}
 
 
 def run_backtest_config(config: Any, *, progress: bool = True,
@@ -112,6 +110,14 @@ def _parser() -> argparse.ArgumentParser:
     lv.add_argument("--metrics-port", type=int, metavar="PORT",
                     help="serve Prometheus metrics (latency percentiles, counters) on "
                          "http://127.0.0.1:PORT/metrics")
+
+    bn = sub.add_parser("bench", help="run the benchmarks and print every figure",
+                        description="Run perf_tests/ (pytest-benchmark) from a source checkout "
+                                    "and print each figure with its baseline and ratio "
+                                    "(python -m perf_tests.report).")
+    bn.add_argument("--json", action="store_true", help="print one JSON object")
+    bn.add_argument("--markdown", action="store_true", help="print a Markdown table")
+    bn.add_argument("-k", metavar="EXPR", help="only benchmarks matching a pytest -k expression")
 
     for name, text in _NOT_YET.items():
         sub.add_parser(name, help=f"{text} (not available yet)", add_help=True)
@@ -317,6 +323,21 @@ def _live(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _bench(args: argparse.Namespace) -> int:
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
+    try:
+        from perf_tests import report
+    except ImportError:
+        print("hft bench: the benchmarks ship with the source tree (perf_tests/): run it from a "
+              "checkout of hft, or `make bench` there", file=sys.stderr)
+        return EXIT_USAGE
+    argv = (["--json"] if args.json else []) + (["--markdown"] if args.markdown else [])
+    if args.k:
+        argv += ["-k", args.k]
+    return report.main(argv)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse argv (default sys.argv[1:]), run the command and return the exit code."""
     parser = _parser()
@@ -335,6 +356,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _venue(args)
     if args.command == "feed":
         return _feed(args)
+    if args.command == "bench":
+        return _bench(args)
     print(f"hft {args.command}: not available yet: see issue 6", file=sys.stderr)
     return EXIT_USAGE
 

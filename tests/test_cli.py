@@ -87,15 +87,23 @@ def test_backtest_rejects_a_live_config(tmp_path, capsys):
     assert "mode: expected 'backtest'" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("command", sorted(cli._NOT_YET))
-def test_commands_not_built_yet_say_so_and_exit_2(command, capsys):
-    assert cli.main([command]) == 2
-    assert "not available yet: see issue 6" in capsys.readouterr().err
+def test_bench_outside_a_checkout_says_where_the_benchmarks_are(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if not (Path(p) / "perf_tests").is_dir()])
+    monkeypatch.delitem(sys.modules, "perf_tests", raising=False)
+    monkeypatch.delitem(sys.modules, "perf_tests.report", raising=False)
+    assert cli.main(["bench"]) == 2
+    assert "source tree" in capsys.readouterr().err
 
 
-def test_no_command_prints_help_and_exits_2(capsys):
-    assert cli.main([]) == 2
-    assert "backtest" in capsys.readouterr().err
+def test_bench_runs_the_report_with_its_options(monkeypatch):
+    from perf_tests import report
+
+    seen = []
+    monkeypatch.setattr(report, "main", lambda argv: seen.append(argv) or 0)
+    assert cli.main(["bench", "--json", "-k", "ring"]) == 0
+    assert seen == [["--json", "-k", "ring"]]
+
 
 
 def test_version_flag_prints_the_package_version():
