@@ -1,13 +1,19 @@
-"""Run hft from the command line: `hft backtest CONFIG`, `hft --version`.
+"""Run hft from the command line.
 
     hft backtest examples/ema_cross/config.toml --output out/ema
     hft backtest CONFIG --no-plot --quiet --period hour
+    hft venue --port 8765 --synthetic --instrument 1 --price-precision 5 --size-precision 0
+    hft live examples/ema_cross/live.toml --duration 20 [--metrics-port 9464]
+    hft feed --url ws://127.0.0.1:8765 --board quotes
+    hft bench [--json]
 
 `backtest` loads the config, runs it on a TradingNode, prints the summary table and
 writes report.json and tearsheet.png into the output folder (--output, else the config's
 output_dir, else results/<config name>). `live CONFIG [--duration S] [--report-every S]`
 runs the node live until Ctrl-C/SIGTERM (twice: at once) and prints latency percentiles.
-`venue` and `bench` are not built yet: they say so and exit with 2.
+`venue` serves the sandbox venue on 127.0.0.1 (docs/sandbox.md), `feed` fills a
+shared-memory quote board from a venue (docs/feed.md), `bench` runs perf_tests/ from a
+checkout.
 
 Exit codes: 0 success; 1 the config, the data or the run failed (the message names the
 file and key or row); 2 bad usage or a command that is not available.
@@ -35,7 +41,6 @@ EQUITY_EVERY = 1_000  # records between equity samples: 10 M quotes give 10 k sa
 
 PERIODS = {"day": 86_400 * 10**9, "hour": 3_600 * 10**9, "minute": 60 * 10**9}
 
-_NOT_YET: dict[str, str] = {}
 
 
 def run_backtest_config(config: Any, *, progress: bool = True,
@@ -119,8 +124,6 @@ def _parser() -> argparse.ArgumentParser:
     bn.add_argument("--markdown", action="store_true", help="print a Markdown table")
     bn.add_argument("-k", metavar="EXPR", help="only benchmarks matching a pytest -k expression")
 
-    for name, text in _NOT_YET.items():
-        sub.add_parser(name, help=f"{text} (not available yet)", add_help=True)
     return p
 
 
@@ -358,8 +361,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _feed(args)
     if args.command == "bench":
         return _bench(args)
-    print(f"hft {args.command}: not available yet: see issue 6", file=sys.stderr)
-    return EXIT_USAGE
+    raise AssertionError(f"unhandled command {args.command!r}")  # argparse allows no other
 
 
 if __name__ == "__main__":
