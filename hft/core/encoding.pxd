@@ -8,11 +8,13 @@ cdef enum:
     ORDER_SIZE = 128
     QUOTE_SIZE = 64
     TRADE_SIZE = 64
+    BOOK_DELTA_SIZE = 64
 
 cpdef enum RecordType:
     RECORD_ORDER = 1
     RECORD_QUOTE = 2
     RECORD_TRADE = 3
+    RECORD_BOOK_DELTA = 4
 
 cpdef enum Side:
     SIDE_NONE = 0      # trades only: aggressor unknown; never valid on an order
@@ -36,8 +38,19 @@ cpdef enum OrderFlag:
     FLAG_POST_ONLY = 1
     FLAG_REDUCE_ONLY = 2
 
+cpdef enum BookDeltaAction:       # values equal hft.model.data BookAction
+    DELTA_ADD = 1                 # a new level; size is its size
+    DELTA_UPDATE = 2              # an existing level's new absolute size
+    DELTA_DELETE = 3              # remove the level; size 0
+    DELTA_CLEAR = 4               # empty one side (side BUY/SELL) or the book (side NONE)
+
+cpdef enum BookDeltaFlag:
+    DELTA_SNAPSHOT_BEGIN = 1      # first record of a snapshot (usually its CLEAR)
+    DELTA_SNAPSHOT_END = 2        # last record of a snapshot: the book is whole again
+
 cdef enum:
     ORDER_FLAGS_MASK = 3
+    DELTA_FLAGS_MASK = 3
     MAX_PRECISION = 18
 
 ctypedef struct OrderRecord:      # 128 bytes, docs/encoding.md#order-record
@@ -91,6 +104,22 @@ ctypedef struct TradeRecord:      # 64 bytes, docs/encoding.md#trade-record
     uint64_t trade_id             # 48
     uint64_t sequence             # 56
 
+ctypedef struct BookDeltaRecord:  # 64 bytes, docs/encoding.md#book-delta-record
+    uint8_t version               # 0
+    uint8_t record_type           # 1   RECORD_BOOK_DELTA
+    uint8_t price_precision       # 2
+    uint8_t size_precision        # 3
+    uint32_t instrument_id        # 4
+    int64_t ts_event              # 8
+    int64_t ts_init               # 16
+    int64_t price                 # 24  0 on CLEAR
+    int64_t size                  # 32  new absolute level size; 0 on DELETE and CLEAR
+    uint64_t sequence             # 40
+    uint8_t action                # 48  BookDeltaAction
+    uint8_t side                  # 49  Side: BUY = bid level, SELL = ask level; NONE on CLEAR
+    uint8_t flags                 # 50  BookDeltaFlag bits
+    uint8_t reserved[13]          # 51..63 zero
+
 # Decode/validate status codes; encoding.pyx DECODE_ERRORS maps each to (field, expected) and
 # docs/encoding.md#decode-errors lists them. Append new codes at the end: codes are stable.
 cpdef enum DecodeStatus:
@@ -114,6 +143,11 @@ cpdef enum DecodeStatus:
     DECODE_BAD_POST_ONLY = 17
     DECODE_BAD_BID_SIZE = 18
     DECODE_BAD_ASK_SIZE = 19
+    DECODE_BAD_ACTION = 20
+    DECODE_BAD_DELTA_FLAGS = 21
+    DECODE_BAD_LEVEL_SIZE = 22
+    DECODE_BAD_CLEAR_PRICE = 23
+    DECODE_BAD_DELTA_SIDE = 24
 
 # C level: never raise, return a DecodeStatus. *_encode = *_validate + 64/128-byte copy to `out`
 # (nothing written unless valid). *_decode copies exactly ORDER_SIZE/QUOTE_SIZE/TRADE_SIZE bytes
@@ -121,12 +155,15 @@ cpdef enum DecodeStatus:
 cdef int order_validate(const OrderRecord *rec) noexcept nogil
 cdef int quote_validate(const QuoteRecord *rec) noexcept nogil
 cdef int trade_validate(const TradeRecord *rec) noexcept nogil
+cdef int book_delta_validate(const BookDeltaRecord *rec) noexcept nogil
 cdef int order_encode(const OrderRecord *rec, uint8_t *out) noexcept nogil
 cdef int quote_encode(const QuoteRecord *rec, uint8_t *out) noexcept nogil
 cdef int trade_encode(const TradeRecord *rec, uint8_t *out) noexcept nogil
+cdef int book_delta_encode(const BookDeltaRecord *rec, uint8_t *out) noexcept nogil
 cdef int order_decode(const uint8_t *buf, Py_ssize_t n, OrderRecord *out) noexcept nogil
 cdef int quote_decode(const uint8_t *buf, Py_ssize_t n, QuoteRecord *out) noexcept nogil
 cdef int trade_decode(const uint8_t *buf, Py_ssize_t n, TradeRecord *out) noexcept nogil
+cdef int book_delta_decode(const uint8_t *buf, Py_ssize_t n, BookDeltaRecord *out) noexcept nogil
 # Validate `count` packed records of one type in place; return the first bad status and store
 # its index in *bad_index (-1 when every record is valid). Unknown record_type: DECODE_BAD_RECORD_TYPE.
 cdef int records_validate(const uint8_t *buf, Py_ssize_t count, int record_type,
@@ -146,3 +183,6 @@ cdef class QuoteMsg:
 
 cdef class TradeMsg:
     cdef TradeRecord rec
+
+cdef class BookDeltaMsg:
+    cdef BookDeltaRecord rec

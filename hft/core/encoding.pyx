@@ -1,5 +1,5 @@
 # cython: boundscheck=False, wraparound=False
-"""Encode and decode the fixed-size binary records: order (128 B), quote and trade (64 B).
+"""Encode and decode the fixed-size binary records: order (128 B), quote, trade, book delta (64 B).
 
 The wire form is little-endian and, on a little-endian host, byte-identical to the C structs in
 encoding.pxd, so encoding is validate + copy and decoding is copy + validate. Every decoder checks
@@ -23,11 +23,12 @@ if _sys.byteorder != "little":
         f"in memory, and this host is {_sys.byteorder}-endian"
     )
 if sizeof(OrderRecord) != ORDER_SIZE or sizeof(QuoteRecord) != QUOTE_SIZE \
-        or sizeof(TradeRecord) != TRADE_SIZE:
+        or sizeof(TradeRecord) != TRADE_SIZE or sizeof(BookDeltaRecord) != BOOK_DELTA_SIZE:
     raise ImportError("hft.core.encoding: the compiler padded a record struct; layouts are broken")
 
 # cpdef enums declared in a .pxd surface only as classes; export their members by name too
-for _enum in (RecordType, Side, OrderType, TimeInForce, OrderFlag, DecodeStatus):
+for _enum in (RecordType, Side, OrderType, TimeInForce, OrderFlag, BookDeltaAction,
+              BookDeltaFlag, DecodeStatus):
     globals().update(_enum.__members__)
 del _enum
 
@@ -35,8 +36,10 @@ VERSION = ENCODING_VERSION
 ORDER_RECORD_SIZE = ORDER_SIZE
 QUOTE_RECORD_SIZE = QUOTE_SIZE
 TRADE_RECORD_SIZE = TRADE_SIZE
+BOOK_DELTA_RECORD_SIZE = BOOK_DELTA_SIZE
 MAX_PRICE_PRECISION = MAX_PRECISION
 ORDER_FLAGS = ORDER_FLAGS_MASK
+DELTA_FLAGS = DELTA_FLAGS_MASK
 
 _SIDE_TEXT = "1 (BUY) or 2 (SELL)"
 _PRICE_PRECISION_TEXT = f"0..{MAX_PRECISION}"
@@ -44,11 +47,11 @@ _PRICE_PRECISION_TEXT = f"0..{MAX_PRECISION}"
 # code -> (field name, what was expected); docs/encoding.md#decode-errors mirrors this table.
 DECODE_ERRORS = {
     DECODE_OK: ("", "nothing: the record is valid"),
-    DECODE_BAD_LENGTH: ("length", f"{ORDER_SIZE} bytes for an order, {QUOTE_SIZE} for a quote "
-                                  f"or a trade"),
+    DECODE_BAD_LENGTH: ("length", f"{ORDER_SIZE} bytes for an order, {QUOTE_SIZE} for a quote, "
+                                  f"a trade or a book delta"),
     DECODE_BAD_VERSION: ("version", f"{ENCODING_VERSION}"),
-    DECODE_BAD_RECORD_TYPE: ("record_type", "the decoder's own type: 1 (ORDER), 2 (QUOTE) "
-                                            "or 3 (TRADE)"),
+    DECODE_BAD_RECORD_TYPE: ("record_type", "the decoder's own type: 1 (ORDER), 2 (QUOTE), "
+                                            "3 (TRADE) or 4 (BOOK_DELTA)"),
     DECODE_BAD_SIDE: ("side", _SIDE_TEXT),
     DECODE_BAD_ORDER_TYPE: ("order_type", "1 (MARKET), 2 (LIMIT), 3 (STOP_MARKET) "
                                           "or 4 (STOP_LIMIT)"),
@@ -67,6 +70,12 @@ DECODE_ERRORS = {
     DECODE_BAD_POST_ONLY: ("flags", "POST_ONLY (bit 1) only on a LIMIT order"),
     DECODE_BAD_BID_SIZE: ("bid_size", ">= 0"),
     DECODE_BAD_ASK_SIZE: ("ask_size", ">= 0"),
+    DECODE_BAD_ACTION: ("action", "1 (ADD), 2 (UPDATE), 3 (DELETE) or 4 (CLEAR)"),
+    DECODE_BAD_DELTA_FLAGS: ("flags", "only bits 1 (SNAPSHOT_BEGIN) and 2 (SNAPSHOT_END)"),
+    DECODE_BAD_LEVEL_SIZE: ("size", "> 0 on ADD and UPDATE, 0 on DELETE and CLEAR"),
+    DECODE_BAD_CLEAR_PRICE: ("price", "0 on CLEAR"),
+    DECODE_BAD_DELTA_SIDE: ("side", "1 (BUY, bid) or 2 (SELL, ask) on ADD, UPDATE and DELETE; "
+                                    "0 (NONE, both), 1 or 2 on CLEAR"),
 }
 
 
@@ -163,6 +172,41 @@ cdef int trade_validate(const TradeRecord *rec) noexcept nogil:
     return DECODE_OK
 
 
+cdef int book_delta_validate(const BookDeltaRecord *rec) noexcept nogil:
+    if rec.version != ENCODING_VERSION:
+        return DECODE_BAD_VERSION
+    if rec.record_type != RECORD_BOOK_DELTA:
+        return DECODE_BAD_RECORD_TYPE
+    if rec.price_precision > MAX_PRECISION:
+        return DECODE_BAD_PRICE_PRECISION
+    if rec.size_precision > MAX_PRECISION:
+        return DECODE_BAD_SIZE_PRECISION
+    if rec.action < DELTA_ADD or rec.action > DELTA_CLEAR:
+        return DECODE_BAD_ACTION
+    if rec.action == DELTA_CLEAR:
+        if rec.side > SIDE_SELL:
+            return DECODE_BAD_DELTA_SIDE
+        if rec.price != 0:
+            return DECODE_BAD_CLEAR_PRICE
+        if rec.size != 0:
+            return DECODE_BAD_LEVEL_SIZE
+    else:
+        # any price is a level (spreads and some futures trade at or below zero)
+        if rec.side != SIDE_BUY and rec.side != SIDE_SELL:
+            return DECODE_BAD_DELTA_SIDE
+        if (rec.size != 0) if rec.action == DELTA_DELETE else (rec.size <= 0):
+            return DECODE_BAD_LEVEL_SIZE
+    if rec.flags & ~DELTA_FLAGS_MASK:
+        return DECODE_BAD_DELTA_FLAGS
+    # 13 reserved bytes: the word at 48 with action, side and flags masked out, and the word at 56
+    cdef uint64_t lo, hi
+    memcpy(&lo, &rec.action, 8)
+    memcpy(&hi, &rec.reserved[5], 8)
+    if (lo >> 24) | hi:
+        return DECODE_BAD_RESERVED
+    return DECODE_OK
+
+
 cdef inline bint _order_fields_ok(const OrderRecord *rec) noexcept nogil:
     # order_validate's field rules as one OR of comparisons with no early exit, for batch loops
     # that set version, record_type and reserved bytes themselves: one branch per record
@@ -208,6 +252,13 @@ cdef int trade_encode(const TradeRecord *rec, uint8_t *out) noexcept nogil:
     return status
 
 
+cdef int book_delta_encode(const BookDeltaRecord *rec, uint8_t *out) noexcept nogil:
+    cdef int status = book_delta_validate(rec)
+    if status == DECODE_OK:
+        memcpy(out, rec, BOOK_DELTA_SIZE)
+    return status
+
+
 cdef int order_decode(const uint8_t *buf, Py_ssize_t n, OrderRecord *out) noexcept nogil:
     if n != ORDER_SIZE:
         return DECODE_BAD_LENGTH
@@ -229,12 +280,20 @@ cdef int trade_decode(const uint8_t *buf, Py_ssize_t n, TradeRecord *out) noexce
     return trade_validate(out)
 
 
+cdef int book_delta_decode(const uint8_t *buf, Py_ssize_t n, BookDeltaRecord *out) noexcept nogil:
+    if n != BOOK_DELTA_SIZE:
+        return DECODE_BAD_LENGTH
+    memcpy(out, buf, BOOK_DELTA_SIZE)
+    return book_delta_validate(out)
+
+
 cdef int records_validate(const uint8_t *buf, Py_ssize_t count, int record_type,
                           Py_ssize_t *bad_index) noexcept nogil:
     # copy each record to an aligned local first: `buf` may be any byte offset
     cdef OrderRecord order
     cdef QuoteRecord quote
     cdef TradeRecord trade
+    cdef BookDeltaRecord delta
     cdef Py_ssize_t i
     cdef int status = DECODE_OK
     bad_index[0] = -1
@@ -256,6 +315,13 @@ cdef int records_validate(const uint8_t *buf, Py_ssize_t count, int record_type,
         for i in range(count):
             memcpy(&trade, buf + i * TRADE_SIZE, TRADE_SIZE)
             status = trade_validate(&trade)
+            if status != DECODE_OK:
+                bad_index[0] = i
+                return status
+    elif record_type == RECORD_BOOK_DELTA:
+        for i in range(count):
+            memcpy(&delta, buf + i * BOOK_DELTA_SIZE, BOOK_DELTA_SIZE)
+            status = book_delta_validate(&delta)
             if status != DECODE_OK:
                 bad_index[0] = i
                 return status
@@ -308,6 +374,17 @@ cdef object _trade_error(const TradeRecord *rec, int status):
     return ValueError(_invalid_text("trade", status, _bad_value(msg, status, raw[41:48])))
 
 
+cdef object _book_delta_error(const BookDeltaRecord *rec, int status):
+    msg = BookDeltaMsg.__new__(BookDeltaMsg)
+    (<BookDeltaMsg>msg).rec = rec[0]
+    raw = PyBytes_FromStringAndSize(<const char *>rec, BOOK_DELTA_SIZE)
+    got = _bad_value(msg, status, raw[51:])
+    if status == DECODE_BAD_LEVEL_SIZE or status == DECODE_BAD_DELTA_SIDE \
+            or status == DECODE_BAD_CLEAR_PRICE:
+        got = f"{got} on action {rec.action}"
+    return ValueError(_invalid_text("book_delta", status, got))
+
+
 cdef inline object _length_error(str kind, Py_ssize_t n, Py_ssize_t size):
     return ValueError(f"{kind} record: {n} bytes, expected {size}")
 
@@ -317,6 +394,8 @@ cdef object _record_error(int record_type, const void *rec, int status):
         return _order_error(<const OrderRecord *>rec, status)
     if record_type == RECORD_QUOTE:
         return _quote_error(<const QuoteRecord *>rec, status)
+    if record_type == RECORD_BOOK_DELTA:
+        return _book_delta_error(<const BookDeltaRecord *>rec, status)
     return _trade_error(<const TradeRecord *>rec, status)
 
 
@@ -327,6 +406,8 @@ cdef inline int _check_record(int record_type, const void *rec) except -1:
         status = order_validate(<const OrderRecord *>rec)
     elif record_type == RECORD_QUOTE:
         status = quote_validate(<const QuoteRecord *>rec)
+    elif record_type == RECORD_BOOK_DELTA:
+        status = book_delta_validate(<const BookDeltaRecord *>rec)
     else:
         status = trade_validate(<const TradeRecord *>rec)
     if status != DECODE_OK:
@@ -340,6 +421,8 @@ cdef inline int _decode_raw(const uint8_t *buf, Py_ssize_t n, int record_type,
         return order_decode(buf, n, <OrderRecord *>out)
     if record_type == RECORD_QUOTE:
         return quote_decode(buf, n, <QuoteRecord *>out)
+    if record_type == RECORD_BOOK_DELTA:
+        return book_delta_decode(buf, n, <BookDeltaRecord *>out)
     return trade_decode(buf, n, <TradeRecord *>out)
 
 
@@ -685,6 +768,111 @@ cdef class TradeMsg:
         return "TradeMsg(" + ", ".join(f"{k}={v!r}" for k, v in self.to_dict().items()) + ")"
 
 
+@cython.final
+@cython.freelist(64)
+cdef class BookDeltaMsg:
+    """Hold one L2 book change record; build with keywords, encode with `encode_book_delta`.
+
+    ADD / UPDATE set a level to `size` (> 0, absolute), DELETE removes it (size 0), CLEAR
+    empties one side (side BUY/SELL) or the whole book (side NONE) with price and size 0.
+    `flags` marks the first (SNAPSHOT_BEGIN) and last (SNAPSHOT_END) record of a snapshot.
+    """
+
+    def __init__(self, *, uint8_t price_precision=0, uint8_t size_precision=0,
+                 uint32_t instrument_id=0, int64_t ts_event=0, int64_t ts_init=0,
+                 int64_t price=0, int64_t size=0, uint64_t sequence=0,
+                 uint8_t action=DELTA_UPDATE, uint8_t side=SIDE_BUY, uint8_t flags=0):
+        memset(&self.rec, 0, BOOK_DELTA_SIZE)
+        self.rec.version = ENCODING_VERSION
+        self.rec.record_type = RECORD_BOOK_DELTA
+        self.rec.price_precision = price_precision
+        self.rec.size_precision = size_precision
+        self.rec.instrument_id = instrument_id
+        self.rec.ts_event = ts_event
+        self.rec.ts_init = ts_init
+        self.rec.price = price
+        self.rec.size = size
+        self.rec.sequence = sequence
+        self.rec.action = action
+        self.rec.side = side
+        self.rec.flags = flags
+
+    @property
+    def version(self) -> int:
+        return self.rec.version
+
+    @property
+    def record_type(self) -> int:
+        return self.rec.record_type
+
+    @property
+    def price_precision(self) -> int:
+        return self.rec.price_precision
+
+    @property
+    def size_precision(self) -> int:
+        return self.rec.size_precision
+
+    @property
+    def instrument_id(self) -> int:
+        return self.rec.instrument_id
+
+    @property
+    def ts_event(self) -> int:
+        return self.rec.ts_event
+
+    @property
+    def ts_init(self) -> int:
+        return self.rec.ts_init
+
+    @property
+    def price(self) -> int:
+        return self.rec.price
+
+    @property
+    def size(self) -> int:
+        return self.rec.size
+
+    @property
+    def sequence(self) -> int:
+        return self.rec.sequence
+
+    @property
+    def action(self) -> int:
+        return self.rec.action
+
+    @property
+    def side(self) -> int:
+        return self.rec.side
+
+    @property
+    def flags(self) -> int:
+        return self.rec.flags
+
+    def validate(self) -> None:
+        """Check the record rules; raise ValueError naming the first bad field."""
+        _check_record(RECORD_BOOK_DELTA, &self.rec)
+
+    def to_dict(self) -> dict:
+        """Return the constructor keywords as a dict (BookDeltaMsg(**d) rebuilds the message)."""
+        return {name: getattr(self, name) for name in _BOOK_DELTA_FIELDS}
+
+    def __eq__(self, other):
+        if type(other) is not BookDeltaMsg:
+            return NotImplemented
+        return memcmp_eq(&self.rec, &(<BookDeltaMsg>other).rec, BOOK_DELTA_SIZE)
+
+    def __hash__(self):
+        return hash(PyBytes_FromStringAndSize(<const char *>&self.rec, BOOK_DELTA_SIZE))
+
+    def __repr__(self) -> str:
+        return "BookDeltaMsg(" + ", ".join(f"{k}={v!r}" for k, v in self.to_dict().items()) + ")"
+
+
+_BOOK_DELTA_FIELDS = (
+    "price_precision", "size_precision", "instrument_id", "ts_event", "ts_init", "price", "size",
+    "sequence", "action", "side", "flags",
+)
 _ORDER_FIELDS = (
     "side", "order_type", "time_in_force", "flags", "price_precision", "size_precision",
     "instrument_id", "strategy_id", "client_order_id", "venue_order_id", "price",
@@ -730,6 +918,12 @@ def encode_trade(TradeMsg msg not None) -> bytes:
     return PyBytes_FromStringAndSize(<const char *>&msg.rec, TRADE_SIZE)
 
 
+def encode_book_delta(BookDeltaMsg msg not None) -> bytes:
+    """Validate a book delta and return its 64-byte record."""
+    _check_record(RECORD_BOOK_DELTA, &msg.rec)
+    return PyBytes_FromStringAndSize(<const char *>&msg.rec, BOOK_DELTA_SIZE)
+
+
 cdef inline Py_ssize_t _encode_into(int record_type, const void *rec, object buffer,
                                     Py_ssize_t offset) except -1:
     # the Python face of encode_*_into: validate first, so nothing is written on an error
@@ -766,6 +960,11 @@ def encode_trade_into(TradeMsg msg not None, buffer, Py_ssize_t offset=0) -> int
     return _encode_into(RECORD_TRADE, &msg.rec, buffer, offset)
 
 
+def encode_book_delta_into(BookDeltaMsg msg not None, buffer, Py_ssize_t offset=0) -> int:
+    """Validate a book delta, write its record into a writable buffer at `offset`; return the end offset."""
+    return _encode_into(RECORD_BOOK_DELTA, &msg.rec, buffer, offset)
+
+
 def decode_order(buf) -> OrderMsg:
     """Decode exactly one 128-byte order record, checking every field before trusting it.
 
@@ -791,8 +990,15 @@ def decode_trade(buf) -> TradeMsg:
     return msg
 
 
+def decode_book_delta(buf) -> BookDeltaMsg:
+    """Decode exactly one 64-byte book delta record, checking every field before trusting it."""
+    cdef BookDeltaMsg msg = BookDeltaMsg.__new__(BookDeltaMsg)
+    _decode_into(buf, RECORD_BOOK_DELTA, &msg.rec)
+    return msg
+
+
 def record_type_of(buf) -> int:
-    """Return the record_type byte (1 order, 2 quote, 3 trade) of a record without decoding it.
+    """Return the record_type byte (1 order, 2 quote, 3 trade, 4 book delta) of a record without decoding it.
 
     Only the byte is read: the value is not checked, so decode before trusting the record.
     Raises ValueError when fewer than 2 bytes are given.
@@ -843,9 +1049,22 @@ TRADE_DTYPE = np.dtype({
     "itemsize": TRADE_SIZE,
 })
 
-_DTYPES = {RECORD_ORDER: ORDER_DTYPE, RECORD_QUOTE: QUOTE_DTYPE, RECORD_TRADE: TRADE_DTYPE}
-_SIZES = {RECORD_ORDER: ORDER_SIZE, RECORD_QUOTE: QUOTE_SIZE, RECORD_TRADE: TRADE_SIZE}
-_KINDS = {RECORD_ORDER: "order", RECORD_QUOTE: "quote", RECORD_TRADE: "trade"}
+BOOK_DELTA_DTYPE = np.dtype({
+    "names": ["version", "record_type", "price_precision", "size_precision", "instrument_id",
+              "ts_event", "ts_init", "price", "size", "sequence", "action", "side", "flags",
+              "reserved"],
+    "formats": ["u1", "u1", "u1", "u1", "<u4", "<i8", "<i8", "<i8", "<i8", "<u8", "u1", "u1",
+                "u1", ("u1", (13,))],
+    "offsets": [0, 1, 2, 3, 4, 8, 16, 24, 32, 40, 48, 49, 50, 51],
+    "itemsize": BOOK_DELTA_SIZE,
+})
+
+_DTYPES = {RECORD_ORDER: ORDER_DTYPE, RECORD_QUOTE: QUOTE_DTYPE, RECORD_TRADE: TRADE_DTYPE,
+           RECORD_BOOK_DELTA: BOOK_DELTA_DTYPE}
+_SIZES = {RECORD_ORDER: ORDER_SIZE, RECORD_QUOTE: QUOTE_SIZE, RECORD_TRADE: TRADE_SIZE,
+          RECORD_BOOK_DELTA: BOOK_DELTA_SIZE}
+_KINDS = {RECORD_ORDER: "order", RECORD_QUOTE: "quote", RECORD_TRADE: "trade",
+          RECORD_BOOK_DELTA: "book_delta"}
 
 
 def _struct_layouts() -> dict:
@@ -853,6 +1072,8 @@ def _struct_layouts() -> dict:
     cdef OrderRecord o
     cdef QuoteRecord q
     cdef TradeRecord t
+    cdef BookDeltaRecord d
+    cdef char *db = <char *>&d
     cdef char *ob = <char *>&o
     cdef char *qb = <char *>&q
     cdef char *tb = <char *>&t
@@ -890,6 +1111,16 @@ def _struct_layouts() -> dict:
             "size": <char *>&t.size - tb, "aggressor_side": <char *>&t.aggressor_side - tb,
             "reserved": <char *>&t.reserved[0] - tb, "trade_id": <char *>&t.trade_id - tb,
             "sequence": <char *>&t.sequence - tb,
+        }),
+        "book_delta": (sizeof(BookDeltaRecord), {
+            "version": <char *>&d.version - db, "record_type": <char *>&d.record_type - db,
+            "price_precision": <char *>&d.price_precision - db,
+            "size_precision": <char *>&d.size_precision - db,
+            "instrument_id": <char *>&d.instrument_id - db, "ts_event": <char *>&d.ts_event - db,
+            "ts_init": <char *>&d.ts_init - db, "price": <char *>&d.price - db,
+            "size": <char *>&d.size - db, "sequence": <char *>&d.sequence - db,
+            "action": <char *>&d.action - db, "side": <char *>&d.side - db,
+            "flags": <char *>&d.flags - db, "reserved": <char *>&d.reserved[0] - db,
         }),
     }
 
@@ -931,22 +1162,22 @@ cdef int _infer_record_type(object records) except -1:
             if dtype == dt:
                 return rtype
     raise ValueError("validate_batch: pass record_type unless records is an ORDER_DTYPE, "
-                     "QUOTE_DTYPE or TRADE_DTYPE array or (n, 128) uint8 rows (64-byte rows "
-                     "can be quotes or trades)")
+                     "QUOTE_DTYPE, TRADE_DTYPE or BOOK_DELTA_DTYPE array or (n, 128) uint8 rows "
+                     "(64-byte rows can be quotes, trades or book deltas)")
 
 
 def validate_batch(records, int record_type=0) -> tuple[int, int]:
     """Check every record of a batch without the GIL; return (index, code) of the first bad one.
 
-    `records` is an ORDER_DTYPE/QUOTE_DTYPE/TRADE_DTYPE array or a C-contiguous (n, size) uint8
-    array; `record_type` (RECORD_ORDER/QUOTE/TRADE) may be left 0 for a structured array or
+    `records` is an ORDER_DTYPE/QUOTE_DTYPE/TRADE_DTYPE/BOOK_DELTA_DTYPE array or a C-contiguous
+    (n, size) uint8 array; `record_type` (RECORD_ORDER/QUOTE/TRADE/BOOK_DELTA) may be left 0 for a structured array or
     128-byte rows. Returns (-1, DECODE_OK) when every record is valid.
     """
     if record_type == 0:
         record_type = _infer_record_type(records)
     elif record_type not in _DTYPES:
         raise ValueError(f"validate_batch: record_type {record_type}, expected 1 (ORDER), "
-                         f"2 (QUOTE) or 3 (TRADE)")
+                         f"2 (QUOTE), 3 (TRADE) or 4 (BOOK_DELTA)")
     cdef const uint8_t[:, ::1] rows = _as_rows(records, record_type, False)
     cdef Py_ssize_t bad = -1
     cdef int status = DECODE_OK
@@ -969,7 +1200,7 @@ cdef object _decode_batch(object buf, int record_type):
     if status != DECODE_OK:
         field, expected = DECODE_ERRORS[status]
         got = rows[bad].view(_DTYPES[record_type])[0][field] if field != "reserved" \
-            or record_type != RECORD_ORDER else "non-zero reserved bytes"
+            or record_type == RECORD_TRADE else "non-zero reserved bytes"
         raise ValueError(f"{kind} batch: record {bad}: field '{field}' is invalid: got {got}, "
                          f"expected {expected}")
     return rows.reshape(-1).view(_DTYPES[record_type])
@@ -992,6 +1223,11 @@ def decode_quotes_batch(buf):
 def decode_trades_batch(buf):
     """Validate packed trade records and return them as a TRADE_DTYPE array view (no copy)."""
     return _decode_batch(buf, RECORD_TRADE)
+
+
+def decode_book_deltas_batch(buf):
+    """Validate packed book delta records and return them as a BOOK_DELTA_DTYPE array view (no copy)."""
+    return _decode_batch(buf, RECORD_BOOK_DELTA)
 
 
 cdef inline int _check_column(str name, bint given, Py_ssize_t rows, Py_ssize_t n) except -1:

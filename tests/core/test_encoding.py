@@ -9,10 +9,12 @@ from hypothesis import strategies as st
 
 from hft.core import encoding as enc
 from hft.core.encoding import (
+    BOOK_DELTA_DTYPE,
     DECODE_ERRORS,
     ORDER_DTYPE,
     QUOTE_DTYPE,
     TRADE_DTYPE,
+    BookDeltaMsg,
     DecodeStatus,
     OrderMsg,
     QuoteMsg,
@@ -72,19 +74,38 @@ def trade_kwargs(draw):
     )
 
 
+@st.composite
+def book_delta_kwargs(draw):
+    action = draw(st.sampled_from([1, 2, 3, 4]))
+    return dict(
+        price_precision=draw(PRECISION), size_precision=draw(PRECISION),
+        instrument_id=draw(U32), ts_event=draw(I64), ts_init=draw(I64),
+        price=0 if action == 4 else draw(I64),
+        size=draw(POS_I64) if action in (1, 2) else 0, sequence=draw(U64), action=action,
+        side=draw(st.sampled_from([0, 1, 2] if action == 4 else [1, 2])),
+        flags=draw(st.integers(0, 3)),
+    )
+
+
 LIMIT = dict(side=1, order_type=2, time_in_force=1, price=10125, quantity=3, price_precision=2)
 MARKET = dict(side=2, order_type=1, time_in_force=2, quantity=3)
 STOP = dict(side=1, order_type=3, time_in_force=1, trigger_price=99, quantity=3)
 GTD = dict(LIMIT, time_in_force=4, ts_expire=1_700_000_000_000_000_000)
 QUOTE = dict(bid_price=100, ask_price=101, bid_size=5, ask_size=7, ts_event=1, sequence=9)
 TRADE = dict(price=100, size=4, aggressor_side=1, trade_id=77, sequence=3)
+DELTA = dict(price=19537, size=1200, action=2, side=1, flags=0, sequence=20254869, ts_event=5,
+             price_precision=4)
+CLEAR = dict(action=4, side=0, flags=1, ts_event=5)
+DELETE = dict(DELTA, action=3, size=0)
 
 KINDS = {
     "order": (OrderMsg, enc.encode_order, enc.decode_order, enc.RECORD_ORDER, 128),
     "quote": (QuoteMsg, enc.encode_quote, enc.decode_quote, enc.RECORD_QUOTE, 64),
     "trade": (TradeMsg, enc.encode_trade, enc.decode_trade, enc.RECORD_TRADE, 64),
+    "book_delta": (BookDeltaMsg, enc.encode_book_delta, enc.decode_book_delta,
+                   enc.RECORD_BOOK_DELTA, 64),
 }
-BASES = {"order": LIMIT, "quote": QUOTE, "trade": TRADE}
+BASES = {"order": LIMIT, "quote": QUOTE, "trade": TRADE, "book_delta": DELTA}
 
 
 def _patch(record: bytes, offset: int, fmt: str, value: int) -> bytes:
@@ -99,6 +120,8 @@ ROUND_TRIPS = {
     "order": (order_kwargs, OrderMsg, enc.encode_order, enc.decode_order, 128),
     "quote": (quote_kwargs, QuoteMsg, enc.encode_quote, enc.decode_quote, 64),
     "trade": (trade_kwargs, TradeMsg, enc.encode_trade, enc.decode_trade, 64),
+    "book_delta": (book_delta_kwargs, BookDeltaMsg, enc.encode_book_delta,
+                   enc.decode_book_delta, 64),
 }
 
 
@@ -250,8 +273,31 @@ TRADE_BAD = [
     (TRADE, 41, "<B", 1, enc.DECODE_BAD_RESERVED, "reserved"),
     (TRADE, 47, "<B", 0x80, enc.DECODE_BAD_RESERVED, "reserved"),
 ]
+BOOK_DELTA_BAD = [
+    (DELTA, 0, "<B", 2, enc.DECODE_BAD_VERSION, "version"),
+    (DELTA, 1, "<B", 3, enc.DECODE_BAD_RECORD_TYPE, "record_type"),
+    (DELTA, 2, "<B", 19, enc.DECODE_BAD_PRICE_PRECISION, "price_precision"),
+    (DELTA, 3, "<B", 19, enc.DECODE_BAD_SIZE_PRECISION, "size_precision"),
+    (DELTA, 48, "<B", 0, enc.DECODE_BAD_ACTION, "action"),
+    (DELTA, 48, "<B", 5, enc.DECODE_BAD_ACTION, "action"),
+    (DELTA, 49, "<B", 0, enc.DECODE_BAD_DELTA_SIDE, "side"),
+    (DELTA, 49, "<B", 3, enc.DECODE_BAD_DELTA_SIDE, "side"),
+    (CLEAR, 49, "<B", 3, enc.DECODE_BAD_DELTA_SIDE, "side"),
+    (DELTA, 32, "<q", 0, enc.DECODE_BAD_LEVEL_SIZE, "size"),
+    (DELTA, 32, "<q", -4, enc.DECODE_BAD_LEVEL_SIZE, "size"),
+    (DELETE, 32, "<q", 7, enc.DECODE_BAD_LEVEL_SIZE, "size"),
+    (CLEAR, 32, "<q", 7, enc.DECODE_BAD_LEVEL_SIZE, "size"),
+    (CLEAR, 24, "<q", 19537, enc.DECODE_BAD_CLEAR_PRICE, "price"),
+    (DELTA, 50, "<B", 4, enc.DECODE_BAD_DELTA_FLAGS, "flags"),
+    (DELTA, 50, "<B", 0x80, enc.DECODE_BAD_DELTA_FLAGS, "flags"),
+    (DELTA, 51, "<B", 1, enc.DECODE_BAD_RESERVED, "reserved"),
+    (DELTA, 55, "<B", 1, enc.DECODE_BAD_RESERVED, "reserved"),
+    (DELTA, 56, "<B", 1, enc.DECODE_BAD_RESERVED, "reserved"),
+    (DELTA, 63, "<B", 0x80, enc.DECODE_BAD_RESERVED, "reserved"),
+]
 BAD_CASES = ([("order",) + c for c in ORDER_BAD] + [("quote",) + c for c in QUOTE_BAD]
-             + [("trade",) + c for c in TRADE_BAD])
+             + [("trade",) + c for c in TRADE_BAD]
+             + [("book_delta",) + c for c in BOOK_DELTA_BAD])
 
 
 @pytest.mark.parametrize("kind, base, offset, fmt, value, status, field", BAD_CASES,
@@ -293,6 +339,39 @@ def test_encode_validates_the_order(kwargs, field):
         enc.encode_order(msg)
     with pytest.raises(ValueError, match=f"field '{field}'"):
         msg.validate()
+
+
+@pytest.mark.parametrize("kwargs, field, got", [
+    (dict(DELTA, action=0), "action", "0"),
+    (dict(DELTA, side=0), "side", "0 on action 2"),
+    (dict(DELETE, size=3), "size", "3 on action 3"),
+    (dict(CLEAR, price=5), "price", "5 on action 4"),
+    (dict(DELTA, flags=8), "flags", "8"),
+])
+def test_encode_validates_the_book_delta(kwargs, field, got):
+    msg = BookDeltaMsg(**kwargs)
+    with pytest.raises(ValueError, match=f"^book_delta record: field '{field}' is invalid: "
+                                         f"got {got}, expected "):
+        enc.encode_book_delta(msg)
+    with pytest.raises(ValueError, match=f"field '{field}'"):
+        msg.validate()
+
+
+@pytest.mark.parametrize("kwargs", [
+    DELTA, DELETE, CLEAR, dict(CLEAR, side=2, flags=0), dict(DELTA, action=1, flags=2),
+    dict(DELTA, price=-5), dict(DELETE, side=2, price=0),
+])
+def test_book_delta_actions_accept_their_documented_fields(kwargs):
+    raw = enc.encode_book_delta(BookDeltaMsg(**kwargs))
+    assert enc.decode_book_delta(raw).to_dict() == BookDeltaMsg(**kwargs).to_dict()
+    assert enc.record_type_of(raw) == enc.RECORD_BOOK_DELTA
+
+
+def test_book_delta_record_is_little_endian_at_documented_offsets():
+    raw = enc.encode_book_delta(BookDeltaMsg(**dict(DELTA, instrument_id=7, ts_init=6)))
+    assert struct.unpack_from("<BBBBIqqqqQBBB", raw) == (
+        1, 4, 4, 0, 7, 5, 6, 19537, 1200, 20254869, 2, 1, 0)
+    assert raw[51:] == bytes(13)
 
 
 def test_encode_validates_quotes_and_trades():
@@ -360,6 +439,7 @@ def test_every_decoded_order_re_encodes_to_the_same_bytes(data):
 
 @pytest.mark.parametrize("kind, dtype, size", [
     ("order", ORDER_DTYPE, 128), ("quote", QUOTE_DTYPE, 64), ("trade", TRADE_DTYPE, 64),
+    ("book_delta", BOOK_DELTA_DTYPE, 64),
 ])
 def test_dtype_matches_the_c_struct_byte_for_byte(kind, dtype, size):
     sizeof, offsets = enc._struct_layouts()[kind]
