@@ -48,18 +48,16 @@ from hft.adapters.sandbox.protocol import (
     FRAME_QUOTES, FRAME_REPORTS, FRAME_TRADES, FRAME_WELCOME, QUERY_FILLS_SINCE,
     QUERY_OPEN_ORDERS, QUERY_POSITIONS, REPORT_ACCEPTED, REPORT_CANCELED, REPORT_EXPIRED,
     REPORT_FILLED, REPORT_REJECTED, REPORT_TRIGGERED, REPORT_UPDATED, Cancel, Hello, Query,
-    RejectReason, decode_frame,
+    RejectReason, decode_frame, dispatch_quotes,
 )
-from hft.core.encoding import (
-    FLAG_POST_ONLY, FLAG_REDUCE_ONLY, QUOTE_RECORD_SIZE, TRADE_RECORD_SIZE, OrderMsg,
-)
+from hft.core.encoding import TRADE_RECORD_SIZE
 from hft.kernel.clients import ExecutionClient
 from hft.kernel.logging import get_logger
 from hft.live.backoff import Backoff
 from hft.live.breaker import CircuitBreaker
 from hft.live.ratelimit import RateLimiter
 from hft.live.reconcile import ReconcileReport, Reconciler
-from hft.model.data import QuoteTick, TradeTick
+from hft.model.data import TradeTick
 from hft.model.enums import OrderStatus
 from hft.model.events import (
     OrderAccepted, OrderCanceled, OrderCancelRejected, OrderExpired, OrderFilled, OrderRejected,
@@ -473,13 +471,14 @@ class SandboxClient(ExecutionClient):
             self._on_frame(data, rx)
 
     def _on_frame(self, data: bytes, rx_ns: int) -> None:
+        if len(data) > 3 and data[3] == FRAME_QUOTES:
+            # the hot path: checked and turned into QuoteTicks in C, no Frame object
+            if self.state == ClientState.LIVE:  # the strategy resumes after reconciliation
+                self._on_quotes(data, rx_ns)
+            return
         frame = decode_frame(data)
         ft = frame.frame_type
-        if ft == FRAME_QUOTES:
-            if self.state != ClientState.LIVE:
-                return  # the strategy resumes only after reconciliation
-            self._on_quotes(frame.payload, rx_ns)
-        elif ft == FRAME_REPORTS:
+        if ft == FRAME_REPORTS:
             for r in frame.records():
                 if r.request_id:
                     continue
@@ -514,17 +513,14 @@ class SandboxClient(ExecutionClient):
                     self._welcome.set_exception(ConnectionError(
                         f"venue refused the login: kind {err.error_kind}, detail {err.detail}"))
 
-    def _on_quotes(self, payload: bytes, rx_ns: int) -> None:
+    def _on_quotes(self, frame: bytes, rx_ns: int) -> None:
         engine = self.data_engine
         if engine is None:
+            dispatch_quotes(frame, self._iids, _ignore)  # a bad frame still raises
             return
-        iids = self._iids
         self._rx_ns = rx_ns
         try:
-            mv = memoryview(payload)
-            for i in range(0, len(payload), QUOTE_RECORD_SIZE):
-                engine.process_quote(QuoteTick.from_record(mv[i:i + QUOTE_RECORD_SIZE], iids))
-                self.quotes_received += 1
+            self.quotes_received += dispatch_quotes(frame, self._iids, engine.process_quote)
         finally:
             self._rx_ns = 0
 
@@ -666,11 +662,11 @@ class SandboxClient(ExecutionClient):
                                       f"{self.venue}")
             return
         try:
-            record = _order_record(order, ins, self.trader_num)
+            frame = self.signer.sign_order(order, ins.numeric_id, ins.price_precision,
+                                           ins.size_precision, self.trader_num)
         except ValueError as e:
             self._reject_local(order, str(e))
             return
-        frame = self.signer.sign(FRAME_ORDER, [record])
         link = self._link
         if link is None or not link.send(frame):
             self.breaker.record_failure()
@@ -729,33 +725,8 @@ class SandboxClient(ExecutionClient):
                 f"key_id={self.signer.key_id!r})")
 
 
-def _raw_at(raw: int, from_p: int, to_p: int, what: str) -> int:
-    if to_p >= from_p:
-        return raw * 10 ** (to_p - from_p)
-    div = 10 ** (from_p - to_p)
-    if raw % div:
-        raise ValueError(f"{what} has more decimals than the instrument's {to_p}")
-    return raw // div
-
-
-def _order_record(order: Any, ins: Any, trader_num: int) -> OrderMsg:
-    # the venue wants every record at the instrument's precisions (a market order built
-    # without a price carries price precision 0), so rescale exactly or refuse
-    pp, sp = ins.price_precision, ins.size_precision
-    price = order.price
-    trigger = order.trigger_price
-    return OrderMsg(
-        side=int(order.side), order_type=int(order.order_type),
-        time_in_force=int(order.time_in_force),
-        flags=(FLAG_POST_ONLY if order.post_only else 0)
-        | (FLAG_REDUCE_ONLY if order.reduce_only else 0),
-        price_precision=pp, size_precision=sp, instrument_id=ins.numeric_id,
-        client_order_id=order.client_order_num,
-        price=_raw_at(price.raw, price.precision, pp, "price") if price is not None else 0,
-        trigger_price=_raw_at(trigger.raw, trigger.precision, pp, "trigger price")
-        if trigger is not None else 0,
-        quantity=_raw_at(order.quantity_raw, order.size_precision, sp, "quantity"),
-        ts_init=order.ts_init, ts_expire=order.expire_time_ns, trader_id=trader_num)
+def _ignore(_quote: Any) -> None:
+    pass
 
 
 def _has_loop() -> bool:

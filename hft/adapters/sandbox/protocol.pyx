@@ -13,8 +13,10 @@ import re as _re
 import struct as _struct
 import sys as _sys
 
-from libc.stdint cimport int64_t, uint8_t, uint32_t, uint64_t
-from libc.string cimport memcpy
+from libc.stdint cimport INT64_MAX, int64_t, uint8_t, uint32_t, uint64_t
+from libc.string cimport memcpy, memset
+
+cimport cython
 
 import msgspec
 
@@ -25,6 +27,10 @@ from hft.core.encoding cimport (
     order_validate, quote_validate, trade_validate, RECORD_ORDER, RECORD_QUOTE, RECORD_TRADE,
     SIDE_BUY, SIDE_SELL,
 )
+
+from hft.model.data cimport QuoteTick, quote_from_record
+from hft.model.identifiers cimport InstrumentId
+from hft.model.orders cimport Order
 
 from hft.core import encoding as _enc
 
@@ -815,3 +821,137 @@ def decode_frame(buf) -> Frame:
                  key_id=key.rstrip(b"\0").decode("ascii"), ts_ms=ts_ms, nonce=nonce,
                  signature=bytes(view[n - SIGNATURE_SIZE:]),
                  signed_part=bytes(view[:n - SIGNATURE_SIZE]))
+
+
+# ---------------------------------------------------------------------------------------------
+# Hot path: quotes in, signed orders out, without building Frame or message objects
+# ---------------------------------------------------------------------------------------------
+
+def dispatch_quotes(buf, dict instruments not None, handler) -> int:
+    """Check a QUOTES frame and call handler(QuoteTick) on each record in order; return the count.
+
+    instruments maps a record's numeric instrument id to its InstrumentId. The whole frame is
+    checked before the first call (ValueError naming the bad field, nothing dispatched); an
+    unknown instrument id raises ValueError when its record is reached.
+    """
+    cdef const uint8_t[::1] view = buf
+    cdef Py_ssize_t n = view.shape[0], bad = -1, i, count
+    cdef FrameHeader h
+    cdef QuoteRecord rec
+    cdef int status = PROTO_BAD_FRAME_LENGTH
+    if n >= HEADER_SIZE:
+        status = frame_validate(&view[0], n, &h, &bad)
+    if status:
+        decode_frame(buf)  # raises the ValueError naming the field
+    if h.frame_type != FRAME_QUOTES:
+        raise ValueError(f"dispatch_quotes: frame_type is {h.frame_type}, expected 3 (QUOTES)")
+    count = h.length // QUOTE_SIZE
+    for i in range(count):
+        # copy to an aligned local: records sit at offset 16 + 64 i of a bytes object
+        memcpy(&rec, &view[HEADER_SIZE + i * QUOTE_SIZE], QUOTE_SIZE)
+        iid = instruments.get(rec.instrument_id)
+        if iid is None:
+            raise ValueError(f"quote record: unknown instrument numeric id {rec.instrument_id}")
+        handler(quote_from_record(&rec, <InstrumentId?>iid))
+    return count
+
+
+cdef int64_t[MAX_PRECISION + 1] _POW10
+_POW10[0] = 1
+for _i in range(1, MAX_PRECISION + 1):
+    _POW10[_i] = _POW10[_i - 1] * 10
+
+cdef enum:
+    RESCALE_OK = 0
+    RESCALE_INEXACT = 1       # more decimals than the target precision
+    RESCALE_OVERFLOW = 2      # does not fit int64 at the target precision
+    ORDER_FRAME_SIZE = HEADER_SIZE + ORDER_SIZE + TRAILER_SIZE
+    ORDER_BODY_SIZE = ORDER_FRAME_SIZE - SIGNATURE_SIZE
+
+
+@cython.cdivision(True)
+cdef int _rescale(int64_t *raw, int from_p, int to_p) noexcept nogil:
+    # cdivision: every divisor is a power of ten >= 1, and C's truncating division gives the
+    # same zero test and the same exact quotient as Python's flooring one.
+    # Both precisions are 0..MAX_PRECISION (order_validate / the writer's face check them).
+    cdef int64_t m, v = raw[0]
+    if to_p >= from_p:
+        m = _POW10[to_p - from_p]
+        if v > INT64_MAX // m or v < -(INT64_MAX // m):
+            return RESCALE_OVERFLOW
+        raw[0] = v * m
+        return RESCALE_OK
+    m = _POW10[from_p - to_p]
+    if v % m:
+        return RESCALE_INEXACT
+    raw[0] = v // m
+    return RESCALE_OK
+
+
+cdef class OrderFrameWriter:
+    """Encode one key id's ORDER frames in a reused buffer, checked in C; the caller signs.
+
+    `body(...)` returns the 176 bytes the signature covers (header, the order's 128-byte record
+    at the instrument's precisions, key id, ts_ms, nonce); append the 32-byte HMAC-SHA256 of
+    them to get the frame (`auth.Signer.sign_order` does). The frame is checked with
+    `frame_validate` before it is returned, so a body always makes a frame a server accepts.
+    """
+
+    cdef uint8_t buf[ORDER_FRAME_SIZE]
+    cdef readonly str key_id
+
+    def __init__(self, str key_id not None):
+        cdef bytes key = encode_key_id(key_id)
+        cdef FrameHeader h
+        memset(self.buf, 0, ORDER_FRAME_SIZE)
+        memset(&h, 0, HEADER_SIZE)
+        h.magic = FRAME_MAGIC
+        h.version = PROTOCOL_VERSION
+        h.frame_type = FRAME_ORDER
+        h.flags = FRAME_FLAG_SIGNED
+        h.length = ORDER_SIZE
+        memcpy(self.buf, &h, HEADER_SIZE)
+        memcpy(self.buf + HEADER_SIZE + ORDER_SIZE, <const char *>key, KEY_ID_SIZE)
+        self.key_id = key_id
+
+    def body(self, Order order not None, uint32_t instrument_num, int price_precision,
+             int size_precision, uint32_t trader_num, int64_t ts_ms, uint64_t nonce) -> bytes:
+        """Return the signed part of the order's ORDER frame at the given precisions.
+
+        Raises ValueError when a price or the quantity has more decimals than the instrument's
+        precision (or does not fit at it), or names the record field the venue would refuse.
+        """
+        cdef OrderRecord rec
+        cdef FrameHeader h
+        cdef Py_ssize_t bad
+        cdef int status
+        if not 0 <= price_precision <= MAX_PRECISION or not 0 <= size_precision <= MAX_PRECISION:
+            raise ValueError(f"order frame: precisions {price_precision}/{size_precision}, "
+                             f"expected 0..{MAX_PRECISION}")
+        order.fill_record(&rec, instrument_num, trader_num, 0)
+        # the venue wants the instrument's precisions (a market order built without a price
+        # carries price precision 0): rescale exactly or refuse
+        status = _rescale(&rec.price, rec.price_precision, price_precision)
+        if status == RESCALE_OK:
+            status = _rescale(&rec.trigger_price, rec.price_precision, price_precision)
+            if status:
+                what = "trigger price"
+        else:
+            what = "price"
+        if status == RESCALE_OK:
+            status = _rescale(&rec.quantity, rec.size_precision, size_precision)
+            what = "quantity"
+        if status == RESCALE_INEXACT:
+            raise ValueError(f"{what} has more decimals than the instrument's "
+                             f"{size_precision if what == 'quantity' else price_precision}")
+        if status == RESCALE_OVERFLOW:
+            raise ValueError(f"{what} does not fit int64 at the instrument's precision")
+        rec.price_precision = price_precision
+        rec.size_precision = size_precision
+        memcpy(self.buf + HEADER_SIZE, &rec, ORDER_SIZE)
+        memcpy(self.buf + HEADER_SIZE + ORDER_SIZE + KEY_ID_SIZE, &ts_ms, 8)
+        memcpy(self.buf + HEADER_SIZE + ORDER_SIZE + KEY_ID_SIZE + 8, &nonce, 8)
+        status = frame_validate(self.buf, ORDER_FRAME_SIZE, &h, &bad)
+        if status:
+            raise _frame_error(status, bad, (<char *>self.buf)[:ORDER_FRAME_SIZE], &h)
+        return (<char *>self.buf)[:ORDER_BODY_SIZE]

@@ -175,3 +175,51 @@ def test_secrets_file_bad_line_is_refused_without_echoing_it(tmp_path):
 def test_signer_refuses_a_key_id_the_wire_cannot_carry():
     with pytest.raises(ValueError, match="key_id"):
         a.Signer("lower-case", SECRET)
+
+
+# -- the live order hot path: sign_order ------------------------------------------------------
+
+def _model_order(order_type, qty, price=None, trigger=None, side=1, num=77):
+    from hft.model.enums import OrderType
+    from hft.model.identifiers import ClientOrderId, InstrumentId, StrategyId, TraderId
+    from hft.model.objects import Price, Quantity
+    from hft.model.orders import Order
+
+    return Order(TraderId("T-001"), StrategyId("S-001"), InstrumentId("EURUSD.SANDBOX"),
+                 ClientOrderId("O-1"), side, OrderType(order_type), Quantity(qty),
+                 None if price is None else Price(price),
+                 None if trigger is None else Price(trigger), ts_init=123,
+                 client_order_num=num)
+
+
+@pytest.mark.parametrize("order_type, qty, price, trigger, want_price, want_trigger", [
+    (e.ORDER_TYPE_MARKET, "2", None, None, 0, 0),
+    (e.ORDER_TYPE_LIMIT, "3", "1.1", None, 110_000, 0),
+    (e.ORDER_TYPE_STOP_LIMIT, "1", "1.10001", "1.1", 110_001, 110_000),
+])
+def test_sign_order_gives_a_verified_frame_at_the_instrument_precisions(
+        signer, verifier, order_type, qty, price, trigger, want_price, want_trigger):
+    order = _model_order(order_type, qty, price, trigger)
+    frame = verifier.check(signer.sign_order(order, 7, 5, 2, 9))
+    (rec,) = frame.records()
+    assert (rec.instrument_id, rec.client_order_id, rec.trader_id) == (7, 77, 9)
+    assert (rec.price_precision, rec.size_precision) == (5, 2)
+    assert (rec.price, rec.trigger_price, rec.quantity) == (want_price, want_trigger,
+                                                           int(qty) * 100)
+    assert (rec.order_type, rec.side, rec.ts_init) == (order_type, 1, 123)
+
+
+def test_sign_order_uses_a_fresh_nonce_each_time(signer, verifier):
+    order = _model_order(e.ORDER_TYPE_MARKET, "1")
+    verifier.check(signer.sign_order(order, 7, 5, 0, 1))
+    verifier.check(signer.sign_order(order, 7, 5, 0, 1))  # a replay would raise AuthError
+
+
+@pytest.mark.parametrize("qty, size_precision, message", [
+    ("1.5", 0, "quantity has more decimals than the instrument's 0"),
+    ("10", 18, "quantity does not fit int64"),
+])
+def test_sign_order_refuses_a_quantity_the_instrument_cannot_carry(signer, qty,
+                                                                   size_precision, message):
+    with pytest.raises(ValueError, match=message):
+        signer.sign_order(_model_order(e.ORDER_TYPE_MARKET, qty), 7, 5, size_precision, 1)

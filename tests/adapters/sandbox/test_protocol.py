@@ -279,3 +279,37 @@ def test_header_layout_is_as_documented():
     h = p.frame_header(p.FRAME_QUOTES, 64)
     assert h[:2] == b"HF" and h[2] == 1 and h[3] == 3 and h[4] == 0
     assert struct.unpack_from("<I", h, 8)[0] == 64 and len(h) == 16
+
+
+# -- the live quote hot path: dispatch_quotes -------------------------------------------------
+
+def test_dispatch_quotes_calls_the_handler_once_per_record_in_order():
+    from hft.model.identifiers import InstrumentId
+
+    quotes = [e.QuoteMsg(instrument_id=3, bid_price=100 + i, ask_price=101 + i, bid_size=1,
+                         ask_size=1, price_precision=2, ts_event=i, ts_init=i)
+              for i in range(3)]
+    got = []
+    n = p.dispatch_quotes(p.encode_frame(p.FRAME_QUOTES, quotes),
+                          {3: InstrumentId("X.SANDBOX")}, got.append)
+    assert n == 3
+    assert [(q.instrument_id.value, q.bid_price.raw, q.ts_event) for q in got] == [
+        ("X.SANDBOX", 100, 0), ("X.SANDBOX", 101, 1), ("X.SANDBOX", 102, 2)]
+
+
+def test_dispatch_quotes_calls_nothing_when_a_later_record_is_bad():
+    from hft.model.identifiers import InstrumentId
+
+    good = e.QuoteMsg(instrument_id=3, bid_price=1, ask_price=2, bid_size=1, ask_size=1)
+    frame = bytearray(p.encode_frame(p.FRAME_QUOTES, [good, good]))
+    frame[16 + 64] = 9  # the second record's version
+    got = []
+    with pytest.raises(ValueError, match="record 1"):
+        p.dispatch_quotes(bytes(frame), {3: InstrumentId("X.SANDBOX")}, got.append)
+    assert got == []
+
+
+def test_dispatch_quotes_names_an_unknown_instrument():
+    q = e.QuoteMsg(instrument_id=4, bid_price=1, ask_price=2, bid_size=1, ask_size=1)
+    with pytest.raises(ValueError, match="unknown instrument numeric id 4"):
+        p.dispatch_quotes(p.encode_frame(p.FRAME_QUOTES, [q]), {}, lambda _q: None)
