@@ -1,7 +1,11 @@
-"""Load quotes and trades from CSV (and .csv.gz), NPZ and Parquet as chunks of core records.
+"""Load quotes, trades and L2 book data as chunks of core records.
+
+Quotes and trades come from CSV (and .csv.gz), NPZ and Parquet; L2 book data (`BookSource`)
+from Bybit JSONL history files (.data, .data.zip), Binance depth CSV, a generic
+`ts_event,side,price,size[,action]` CSV, or NPZ of BOOK_DELTA_DTYPE (`NpzSource`).
 
 Every source is an iterator of numpy arrays in the core record dtypes (`QUOTE_DTYPE`,
-`TRADE_DTYPE`, 64 bytes a row), read a chunk at a time so memory stays flat however large the
+`TRADE_DTYPE`, `BOOK_DELTA_DTYPE`, 64 bytes a row), read a chunk at a time so memory stays flat however large the
 file. Prices and sizes become fixed-point int64 at the instrument's precisions; a value with
 more decimals than the precision is an error, never rounded.
 
@@ -15,6 +19,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import json
 import mmap
 import zipfile
 from collections import Counter
@@ -26,7 +31,11 @@ import msgspec
 import numpy as np
 
 from hft.backtest.timestamps import TimestampError, parse_timestamps, sniff_format
-from hft.core.encoding import DECODE_ERRORS, QUOTE_DTYPE, RECORD_QUOTE, RECORD_TRADE, TRADE_DTYPE, validate_batch
+from hft.core.encoding import (
+    BOOK_DELTA_DTYPE, DECODE_ERRORS, DELTA_ADD, DELTA_CLEAR, DELTA_DELETE, DELTA_SNAPSHOT_BEGIN,
+    DELTA_SNAPSHOT_END, DELTA_UPDATE, QUOTE_DTYPE, RECORD_BOOK_DELTA, RECORD_QUOTE,
+    RECORD_TRADE, TRADE_DTYPE, validate_batch,
+)
 from hft.core.encoding import VERSION as ENCODING_VERSION
 
 OnError = Literal["raise", "skip"]
@@ -388,7 +397,7 @@ class CsvSource:
 class NpzSource:
     """Iterate one structured array of an .npz (or .npy) file in chunks, without loading it all.
 
-    The array must have the core QUOTE_DTYPE or TRADE_DTYPE layout. An uncompressed member
+    The array must have the core QUOTE_DTYPE, TRADE_DTYPE or BOOK_DELTA_DTYPE layout. An uncompressed member
     (np.savez, `write_npz`) or a plain .npy is memory-mapped: chunks are views of the file, and
     the pages of chunks already consumed are given back to the OS, so resident memory stays at a
     few chunks however large the file. A compressed member streams through zlib. Every chunk is
@@ -440,8 +449,9 @@ class NpzSource:
             raise DataError(f"{self.path}: .npy format version {version} is not supported")
         if fortran or len(shape) != 1:
             raise DataError(f"{self.path}: expected a 1-D C-ordered record array, got shape {shape}")
-        if dtype not in (QUOTE_DTYPE, TRADE_DTYPE):
-            raise DataError(f"{self.path}: array dtype is not QUOTE_DTYPE or TRADE_DTYPE: {dtype}")
+        if dtype not in (QUOTE_DTYPE, TRADE_DTYPE, BOOK_DELTA_DTYPE):
+            raise DataError(f"{self.path}: array dtype is not QUOTE_DTYPE, TRADE_DTYPE or "
+                            f"BOOK_DELTA_DTYPE: {dtype}")
         return int(shape[0]), dtype
 
     def _data_offset(self) -> tuple[int, int, np.dtype] | None:
@@ -471,7 +481,8 @@ class NpzSource:
                 return raw.tell(), total, dtype
 
     def _check(self, arr: np.ndarray, done: int, last_ts: int) -> int:
-        kind = RECORD_QUOTE if arr.dtype == QUOTE_DTYPE else RECORD_TRADE
+        kind = (RECORD_QUOTE if arr.dtype == QUOTE_DTYPE else
+                RECORD_BOOK_DELTA if arr.dtype == BOOK_DELTA_DTYPE else RECORD_TRADE)
         bad, code = validate_batch(arr, kind)
         if bad >= 0:
             field, expected = DECODE_ERRORS[code]
@@ -613,3 +624,349 @@ class ParquetSource:
                 out["ts_init"] = out["ts_event"]
             self.rows_read += n
             yield out
+
+
+# ---------------------------------------------------------------------------------------------
+# L2 book data
+
+BOOK_LAYOUTS = {
+    # Bybit history "orderbook" files: one v5 WebSocket message per line (snapshot / delta),
+    # levels [price, size] as strings, size absolute, "0" deletes; ts in epoch ms
+    "bybit": "JSON lines {topic, type, ts, data: {s, b, a, u, seq}, cts} (.data or .data.zip)",
+    # Binance USD-M futures depth CSV; update_type 'snap' rows sharing last_update_id are one
+    # snapshot, 'set' rows are absolute level sizes (qty 0 deletes); timestamp in epoch ms
+    "binance_depth": "symbol,timestamp,first_update_id,last_update_id,side,update_type,price,"
+                     "qty,pu",
+    # generic: side b/bid/buy/1 or a/ask/sell/2; action add/update/delete/clear, else size 0
+    # deletes and any other size sets the level
+    "book_csv": "ts_event,side,price,size[,action] with a header",
+}
+
+_BOOK_SIDES = {"b": SIDE_BUY, "bid": SIDE_BUY, "bids": SIDE_BUY, "buy": SIDE_BUY, "1": SIDE_BUY,
+               "a": SIDE_SELL, "ask": SIDE_SELL, "asks": SIDE_SELL, "sell": SIDE_SELL,
+               "2": SIDE_SELL}
+_BOOK_ACTIONS = {"": 0, "add": DELTA_ADD, "update": DELTA_UPDATE, "set": DELTA_UPDATE,
+                 "delete": DELTA_DELETE, "clear": DELTA_CLEAR,
+                 "1": DELTA_ADD, "2": DELTA_UPDATE, "3": DELTA_DELETE, "4": DELTA_CLEAR}
+_BAD_SIDE = 255
+_BAD_ACTION = 255
+
+
+def detect_book_layout(path: str | Path) -> str:
+    """Name the BOOK_LAYOUTS entry of a book file: Bybit by extension, CSVs by their header."""
+    path = Path(path)
+    name = path.name.lower()
+    if name.endswith((".data", ".data.zip", ".jsonl", ".jsonl.gz")):
+        return "bybit"
+    with _open_text(path) as f:
+        header = [c.strip().lower() for c in next(csv.reader(f), [])]
+    if "first_update_id" in header and "update_type" in header:
+        return "binance_depth"
+    if {"side", "price", "size"} <= set(header):
+        return "book_csv"
+    raise DataError(f"{path}: cannot tell the book layout from the header {header}; set layout "
+                    f"to one of {sorted(BOOK_LAYOUTS)}")
+
+
+class _BookRows:
+    """Rows of one chunk as parallel lists, converted to BOOK_DELTA_DTYPE in one go."""
+
+    def __init__(self) -> None:
+        self.line: list[int] = []
+        self.ts: list = []          # int ns, or timestamp text (book_csv), or None when bad
+        self.side: list[int] = []
+        self.price: list[str] = []
+        self.size: list[str] = []
+        self.action: list[int] = []  # 0: by size (0 deletes, else sets)
+        self.flags: list[int] = []
+        self.seq: list[int] = []
+        self.snap: list[int] = []    # snapshot number, -1 outside a snapshot
+
+    def add(self, line: int, ts, side: int, price: str, size: str, action: int, flags: int,
+            seq: int, snap: int = -1) -> None:
+        self.line.append(line)
+        self.ts.append(ts)
+        self.side.append(side)
+        self.price.append(price)
+        self.size.append(size)
+        self.action.append(action)
+        self.flags.append(flags)
+        self.seq.append(seq)
+        self.snap.append(snap)
+
+    def add_snapshot(self, line: int, ts, seq: int, snap: int,
+                     levels: list[tuple[int, int, str, str]]) -> None:
+        """Add CLEAR (SNAPSHOT_BEGIN) then one ADD per (line, side, price, size); END on the last."""
+        self.add(line, ts, 0, "0", "0", DELTA_CLEAR,
+                 DELTA_SNAPSHOT_BEGIN | (0 if levels else DELTA_SNAPSHOT_END), seq, snap)
+        for i, (lv_line, side, price, size) in enumerate(levels):
+            self.add(lv_line, ts, side, price, size, DELTA_ADD,
+                     DELTA_SNAPSHOT_END if i == len(levels) - 1 else 0, seq, snap)
+
+    def __len__(self) -> int:
+        return len(self.line)
+
+
+class BookSource:
+    """Iterate an L2 book file as chunks of BOOK_DELTA_DTYPE records.
+
+    A snapshot becomes a CLEAR of the whole book flagged SNAPSHOT_BEGIN, then one ADD per level
+    (bids, then asks), the last flagged SNAPSHOT_END, all at the snapshot's time; the runner
+    hands it to the strategy as one BookSnapshot. A delta level becomes UPDATE (absolute size)
+    or DELETE (size 0). Prices and sizes become fixed point at the instrument's precisions;
+    more decimals than the precision is an error, never rounded.
+
+    Parameters
+    ----------
+    path: the file (see BOOK_LAYOUTS for the formats).
+    instrument_id: numeric instrument id written into each record.
+    price_precision, size_precision: the instrument's precisions.
+    layout: "auto" (by extension and header) or a BOOK_LAYOUTS name.
+    on_error: "raise" (default: DataError naming the file and line) or "skip" (count each
+        reason in `skipped`).
+    """
+
+    def __init__(self, path: str | Path, *, instrument_id: int, price_precision: int,
+                 size_precision: int, layout: str = "auto", on_error: OnError = "raise",
+                 chunk_rows: int = DEFAULT_CHUNK_ROWS) -> None:
+        self.path = Path(path)
+        if not self.path.exists():
+            raise FileNotFoundError(f"data file not found: {self.path}")
+        if on_error not in ("raise", "skip"):
+            raise ValueError(f"on_error must be 'raise' or 'skip', got {on_error!r}")
+        if layout == "auto":
+            layout = detect_book_layout(self.path)
+        elif layout not in BOOK_LAYOUTS:
+            raise ValueError(f"book layout {layout!r} unknown, expected 'auto' or one of "
+                             f"{sorted(BOOK_LAYOUTS)}")
+        self.layout = layout
+        self.instrument_id = instrument_id
+        self.price_precision, self.size_precision = price_precision, size_precision
+        self.on_error = on_error
+        self.chunk_rows = chunk_rows
+        self.skipped: Counter[str] = Counter()
+        self.rows_read = 0
+        self.rows_kept = 0
+        self._last_ts = np.iinfo(np.int64).min
+        self._ts_fmt = "auto"
+
+    def report(self) -> dict:
+        """Return counts of level rows read, records kept and rows skipped (by reason)."""
+        return {"file": str(self.path), "rows_read": self.rows_read, "rows_kept": self.rows_kept,
+                "skipped": dict(self.skipped)}
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        checker = _Checker(self.path, self.on_error, self.skipped)
+        groups = {"bybit": self._bybit_groups, "binance_depth": self._binance_groups,
+                  "book_csv": self._csv_groups}[self.layout]()
+        self._rows = _BookRows()
+        for _ in groups:
+            # flush between messages / snapshots only: a snapshot never spans two chunks
+            if len(self._rows) >= self.chunk_rows:
+                out = self._convert(self._rows, checker)
+                self._rows = _BookRows()
+                if len(out):
+                    yield out
+        if len(self._rows):
+            out = self._convert(self._rows, checker)
+            self._rows = _BookRows()
+            if len(out):
+                yield out
+
+    # -- readers: each adds to self._rows and yields after each message / group -----------------
+
+    def _bad_line(self, line: int, reason: str) -> None:
+        self.skipped[reason] += 1
+        if self.on_error == "raise":
+            raise DataError(f"{self.path}: line {line}: {reason}")
+
+    def _lines(self) -> Iterator[str]:
+        if self.path.name.lower().endswith(".zip"):
+            with zipfile.ZipFile(self.path) as zf:
+                names = [n for n in zf.namelist() if not n.endswith("/")]
+                if len(names) != 1:
+                    raise DataError(f"{self.path}: expected one member in the zip, got {names}")
+                with zf.open(names[0]) as f:
+                    yield from io.TextIOWrapper(f, encoding="utf-8")
+        else:
+            with _open_text(self.path) as f:
+                yield from f
+
+    def _bybit_groups(self) -> Iterator[None]:
+        snaps = 0
+        for line, text in enumerate(self._lines(), start=1):
+            if not text.strip():
+                continue
+            try:
+                msg = json.loads(text)
+                kind = msg["type"]
+                ts = int(msg["ts"]) * 1_000_000
+                data = msg["data"]
+                seq = int(data.get("u", 0))
+                levels = [(line, side, str(p), str(q))
+                          for side, key in ((SIDE_BUY, "b"), (SIDE_SELL, "a"))
+                          for p, q in data.get(key, ())]
+            except (ValueError, KeyError, TypeError, AttributeError) as e:
+                self.rows_read += 1
+                self._bad_line(line, f"not a Bybit order book message ({type(e).__name__}: {e})")
+                continue
+            if kind == "snapshot":
+                snaps += 1
+                self._rows.add_snapshot(line, ts, seq, snaps, levels)
+            elif kind == "delta":
+                for lv_line, side, p, q in levels:
+                    self._rows.add(lv_line, ts, side, p, q, 0, 0, seq)
+            else:
+                self.rows_read += 1
+                self._bad_line(line, f"message type {kind!r}, expected 'snapshot' or 'delta'")
+                continue
+            self.rows_read += len(levels)
+            yield None
+
+    def _csv_rows(self) -> Iterator[tuple[int, dict[str, str]]]:
+        with _open_text(self.path) as f:
+            reader = csv.reader(f)
+            header = [c.strip().lower() for c in next(reader, [])]
+            for line, row in enumerate(reader, start=2):
+                if not row:
+                    continue
+                if len(row) < len(header):
+                    self.rows_read += 1
+                    self._bad_line(line, f"row has {len(row)} columns, expected {len(header)}")
+                    continue
+                yield line, dict(zip(header, (c.strip() for c in row)))
+
+    def _binance_groups(self) -> Iterator[None]:
+        snaps = 0
+        pending: list = []  # the snapshot rows being grouped: (line, ts, id, side, price, qty)
+
+        def flush_snapshot():
+            nonlocal snaps
+            if pending:
+                snaps += 1
+                first = pending[0]
+                self._rows.add_snapshot(first[0], first[1], first[2], snaps,
+                                        [(ln, side, p, q) for ln, _, _, side, p, q in pending])
+                pending.clear()
+
+        for line, row in self._csv_rows():
+            self.rows_read += 1
+            try:
+                ts = int(row["timestamp"]) * 1_000_000
+                uid = int(row["last_update_id"])
+                kind = row["update_type"].lower()
+            except (KeyError, ValueError) as e:
+                self._bad_line(line, f"bad timestamp, last_update_id or update_type ({e})")
+                continue
+            side = _BOOK_SIDES.get(row.get("side", "").lower(), _BAD_SIDE)
+            price, qty = row.get("price", ""), row.get("qty", "")
+            if kind == "snap":
+                if pending and (pending[-1][2] != uid or pending[-1][1] != ts):
+                    flush_snapshot()
+                    yield None
+                pending.append((line, ts, uid, side, price, qty))
+                continue
+            if pending:
+                flush_snapshot()
+                yield None
+            if kind != "set":
+                self._bad_line(line, f"update_type {kind!r}, expected 'snap' or 'set'")
+                continue
+            self._rows.add(line, ts, side, price, qty, 0, 0, uid)
+            yield None
+        flush_snapshot()
+        yield None
+
+    def _csv_groups(self) -> Iterator[None]:
+        for line, row in self._csv_rows():
+            self.rows_read += 1
+            try:
+                ts, side_text, price, size = row["ts_event"], row["side"], row["price"], row["size"]
+            except KeyError as e:
+                raise DataError(f"{self.path}: no column {e} in the header; the book_csv layout "
+                                f"is {BOOK_LAYOUTS['book_csv']}") from None
+            action = _BOOK_ACTIONS.get(row.get("action", "").lower(), _BAD_ACTION)
+            side = _BOOK_SIDES.get(side_text.lower(), _BAD_SIDE)
+            if action == DELTA_CLEAR:
+                side = SIDE_NONE if side_text.lower() in ("", "none", "0", "both") else side
+                price, size = "0", "0"
+            self._rows.add(line, ts, side, price, size, action, 0, line)
+            yield None
+
+    # -- conversion ----------------------------------------------------------------------------
+
+    def _timestamps(self, cells: list) -> tuple[np.ndarray, np.ndarray]:
+        if self.layout != "book_csv":
+            return np.array(cells, dtype=np.int64), np.zeros(len(cells), dtype=bool)
+        if self._ts_fmt == "auto":
+            self._ts_fmt = sniff_format(cells[0])
+        try:
+            return parse_timestamps(cells, self._ts_fmt), np.zeros(len(cells), dtype=bool)
+        except TimestampError:
+            ts = np.zeros(len(cells), dtype=np.int64)
+            bad = np.zeros(len(cells), dtype=bool)
+            for i, c in enumerate(cells):
+                try:
+                    ts[i] = parse_timestamps([c], self._ts_fmt)[0]
+                except TimestampError:
+                    bad[i] = True
+            return ts, bad
+
+    def _convert(self, rows: _BookRows, checker: _Checker) -> np.ndarray:
+        n = len(rows)
+        lines = np.array(rows.line, dtype=np.int64)
+        ts, bad_ts = self._timestamps(rows.ts)
+        price, bad_px = _to_raw(rows.price, self.price_precision, "price")
+        size, bad_sz = _to_raw(rows.size, self.size_precision, "size")
+        side = np.array(rows.side, dtype=np.int64)
+        action = np.array(rows.action, dtype=np.int64)
+        flags = np.array(rows.flags, dtype=np.uint8)
+        snap = np.array(rows.snap, dtype=np.int64)
+        by_size = action == 0
+        action[by_size] = np.where(size[by_size] == 0, DELTA_DELETE, DELTA_UPDATE)
+        clear = action == DELTA_CLEAR
+        checks = [
+            ("bad timestamp", bad_ts),
+            ("bad price (not a number, NaN, or more decimals than the precision)", bad_px),
+            ("bad size (not a number, NaN, or more decimals than the precision)", bad_sz),
+            ("bad action (expected add, update, delete or clear)", action == _BAD_ACTION),
+            ("bad side (expected b/bid/buy or a/ask/sell)", (side == _BAD_SIDE) & ~clear),
+            ("negative size", size < 0),
+            ("size 0 on a snapshot level or an ADD", (size == 0) & (action == DELTA_ADD)),
+        ]
+        valid = np.ones(n, dtype=bool)
+        for _, m in checks:
+            valid &= ~m
+        floor = np.where(valid, ts, np.iinfo(np.int64).min)
+        running = np.maximum.accumulate(np.concatenate(([self._last_ts], floor)))
+        unsorted = valid & (ts < running[:-1])
+        checks.append(("timestamp before the previous row's", unsorted))
+        keep = checker.apply(lines, checks)
+        if keep.any():
+            self._last_ts = max(self._last_ts, int(ts[keep].max()))
+        # a skipped last level of a snapshot: its END flag moves to the last level kept
+        for i in np.flatnonzero(~keep & (flags & DELTA_SNAPSHOT_END).astype(bool)):
+            same = np.flatnonzero(keep & (snap == snap[i]))
+            if len(same):
+                flags[same[-1]] |= DELTA_SNAPSHOT_END
+        out = np.zeros(int(keep.sum()), dtype=BOOK_DELTA_DTYPE)
+        out["version"] = ENCODING_VERSION
+        out["record_type"] = RECORD_BOOK_DELTA
+        out["price_precision"], out["size_precision"] = self.price_precision, self.size_precision
+        out["instrument_id"] = self.instrument_id
+        out["ts_event"] = ts[keep]
+        out["ts_init"] = ts[keep]
+        out["price"] = np.where(clear, 0, price)[keep]
+        out["size"] = np.where(clear | (action == DELTA_DELETE), 0, size)[keep]
+        out["sequence"] = np.array(rows.seq, dtype=np.uint64)[keep]
+        out["action"] = action[keep]
+        out["side"] = np.where(clear & (side == _BAD_SIDE), SIDE_NONE, side)[keep]
+        out["flags"] = flags[keep]
+        bad, code = validate_batch(out, RECORD_BOOK_DELTA)
+        if bad >= 0:  # the checks above should make this unreachable
+            field, expected = DECODE_ERRORS[code]
+            line = int(lines[keep][bad])
+            raise DataError(f"{self.path}: line {line}: field {field!r} is invalid, "
+                            f"expected {expected}")
+        self.rows_kept += len(out)
+        return out

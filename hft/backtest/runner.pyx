@@ -11,6 +11,13 @@ each 64-byte record at time ts:
 3. hands the strategy a QuoteTick / TradeTick (`data_engine.process_quote/process_trade`) at
    ts + feed latency: at once when the feed latency is zero, else from a C FIFO of records.
 
+L2 book records (RECORD_BOOK_DELTA, venue book_type "L2") take the same path: the matcher sets
+the level at ts_event (queues ahead of resting orders shrink with it), the strategy gets a
+BookDelta through `data_engine.process_book_delta` after the feed latency. A snapshot (records
+from one flagged SNAPSHOT_BEGIN to one flagged SNAPSHOT_END) clears the venue's book or side at
+its CLEAR and reaches the strategy once, whole, as a BookSnapshot
+(`data_engine.process_book_snapshot`), so `on_book` never sees a half-built book.
+
 At equal times timers run first, then venue work, then delayed market data, then the record.
 Memory stays flat: records stream in chunks and only the ones in flight are copied.
 docs/fills.md ("Running a backtest") has a worked timeline.
@@ -18,7 +25,7 @@ docs/fills.md ("Running a backtest") has a worked timeline.
 
 cimport cython
 from cpython.mem cimport PyMem_Free, PyMem_Malloc, PyMem_Realloc
-from libc.stdint cimport INT64_MAX, int64_t, uint8_t, uint32_t
+from libc.stdint cimport INT64_MAX, int64_t, uint8_t, uint32_t, uint64_t
 from libc.string cimport memcpy
 
 import time
@@ -27,11 +34,20 @@ import numpy as np
 
 from hft.adapters.sim.matcher cimport LatencyQueue, SimMatcher
 from hft.backtest.stream cimport DataStream
-from hft.core.encoding cimport QuoteRecord, RECORD_QUOTE, RECORD_TRADE, TradeRecord
+from hft.core.book cimport book_clear
+from hft.core.encoding cimport (
+    DELTA_CLEAR, DELTA_DELETE, DELTA_SNAPSHOT_BEGIN, DELTA_SNAPSHOT_END, RECORD_BOOK_DELTA,
+    RECORD_QUOTE, RECORD_TRADE, SIDE_BUY, SIDE_NONE, SIDE_SELL, BookDeltaRecord, QuoteRecord,
+    TradeRecord,
+)
 from hft.kernel.clock cimport TestClock
 from hft.kernel.data_engine cimport DataEngine
-from hft.model.data cimport QuoteTick, TradeTick, quote_from_record, trade_from_record
+from hft.model.data cimport (
+    BookSnapshot, QuoteTick, TradeTick, book_delta_from_record, quote_from_record,
+    trade_from_record,
+)
 from hft.model.identifiers cimport InstrumentId
+from hft.model.objects cimport price_new, quantity_new
 
 __all__ = ["BacktestRun", "EQUITY_DTYPE", "FeedQueue", "build_sources", "run_backtest"]
 
@@ -106,6 +122,7 @@ class BacktestRun:
     Attributes
     ----------
     records: market-data records streamed. quotes, trades: of which quotes / trades.
+    book_deltas: of which L2 book delta records.
     events: order events the venues reported. start_ns, end_ns: first and last data time.
     elapsed_s: wall time of the loop. ticks_per_s: records / elapsed_s.
     fills: FILL_DTYPE array (hft.adapters.sim.venue) of every venue's fills, in time order.
@@ -127,12 +144,17 @@ def build_sources(config, instruments: dict) -> list:
     """Open one chunked source per `config.data` entry.
 
     `instruments` maps instrument id strings to Instrument objects (their `numeric_id` goes
-    into every record). CSV / CSV.gz, NPZ and Parquet files of quotes or trades are read;
-    other kinds raise NotImplementedError naming the entry.
+    into every record). CSV / CSV.gz, NPZ and Parquet files of quotes or trades, and L2 book
+    files (`kind = "book"`: Bybit JSONL .data/.data.zip, Binance depth CSV, generic
+    ts_event,side,price,size CSV, NPZ of BOOK_DELTA_DTYPE) are read; bars raise
+    NotImplementedError naming the entry.
     """
     import msgspec
 
-    from hft.backtest.loaders import CsvLayout, CsvSource, NpzSource, ParquetSource, PRESETS, detect_layout
+    from hft.backtest.loaders import (
+        BOOK_LAYOUTS, BookSource, CsvLayout, CsvSource, NpzSource, ParquetSource, PRESETS,
+        detect_layout,
+    )
 
     sources = []
     for i, entry in enumerate(config.data):
@@ -141,9 +163,9 @@ def build_sources(config, instruments: dict) -> list:
         except KeyError:
             raise ValueError(f"data[{i}].instrument_id: {entry.instrument_id!r} is not traded on "
                              f"any simulated venue") from None
-        if entry.kind not in ("quotes", "trades"):
+        if entry.kind not in ("quotes", "trades", "book"):
             raise NotImplementedError(f"data[{i}]: kind {entry.kind!r} is not streamed by the "
-                                      f"backtest runner yet (quotes and trades are)")
+                                      f"backtest runner yet (quotes, trades and book are)")
         fmt = entry.format
         path = entry.path
         if fmt == "auto":
@@ -151,6 +173,21 @@ def build_sources(config, instruments: dict) -> list:
             fmt = ("npz" if lower.endswith((".npz", ".npy")) else
                    "parquet" if lower.endswith((".parquet", ".pq")) else "csv")
         num = instrument.numeric_id
+        if entry.kind == "book":
+            if fmt == "npz":
+                sources.append(NpzSource(path, instrument_id=num))
+                continue
+            if fmt == "parquet":
+                raise NotImplementedError(f"data[{i}]: book data in Parquet is not read yet "
+                                          f"(Bybit .data, CSV and NPZ are)")
+            if entry.layout != "auto" and entry.layout not in BOOK_LAYOUTS:
+                raise ValueError(f"data[{i}].layout: {entry.layout!r} unknown for kind 'book', "
+                                 f"expected 'auto' or one of {sorted(BOOK_LAYOUTS)}")
+            sources.append(BookSource(path, instrument_id=num,
+                                      price_precision=instrument.price_precision,
+                                      size_precision=instrument.size_precision,
+                                      layout=entry.layout, on_error=entry.on_error))
+            continue
         if fmt == "npz":
             sources.append(NpzSource(path, instrument_id=num))
         elif fmt == "parquet":
@@ -194,7 +231,9 @@ cdef class _Loop:
     cdef list delay_blocks     # per venue: int64 array of the next feed delays
     cdef int64_t *delay_pos    # per venue: next unused index in its block
     cdef bint *delay_zero      # per venue: feed latency is always 0
-    cdef int64_t records, quotes, trades
+    cdef object process_book_delta, process_book_snapshot
+    cdef dict snapshots        # numeric id -> _Snapshot being assembled for the strategy
+    cdef int64_t records, quotes, trades, book_deltas
 
     def __dealloc__(self):
         PyMem_Free(self.delay_pos)
@@ -212,11 +251,36 @@ cdef class _Loop:
                 due = m.next_expire_ns
         return due
 
+    cdef int deliver_book(self, const BookDeltaRecord *rec, uint32_t nid,
+                          InstrumentId iid) except -1:
+        """Hand one book record to the data engine: a BookDelta, or a whole BookSnapshot at its end."""
+        cdef _Snapshot snap = self.snapshots.get(nid)
+        if rec.flags & DELTA_SNAPSHOT_BEGIN:
+            snap = _Snapshot(rec.price_precision, rec.size_precision)
+            self.snapshots[nid] = snap
+        if snap is None:
+            if self.engine is not None:
+                self.engine.process_book_delta(book_delta_from_record(rec, iid))
+            else:
+                self.process_book_delta(book_delta_from_record(rec, iid))
+            return 0
+        snap.add(rec)
+        if rec.flags & DELTA_SNAPSHOT_END:
+            del self.snapshots[nid]
+            snapshot = snap.build(iid, rec.sequence, rec.ts_event, rec.ts_init)
+            if self.engine is not None:
+                self.engine.process_book_snapshot(snapshot)
+            else:
+                self.process_book_snapshot(snapshot)
+        return 0
+
     cdef int deliver(self, const uint8_t *rec) except -1:
-        """Hand one record to the data engine as a QuoteTick / TradeTick."""
+        """Hand one record to the data engine as a QuoteTick / TradeTick / book update."""
         cdef uint32_t nid
         memcpy(&nid, rec + INSTRUMENT_OFFSET, 4)
         cdef InstrumentId iid = <InstrumentId>self.iids[nid]
+        if rec[RECORD_TYPE_OFFSET] == RECORD_BOOK_DELTA:
+            return self.deliver_book(<const BookDeltaRecord *>rec, nid, iid)
         if self.engine is not None:
             # a C call into the cpdef entry points: no bound-method call per record
             if rec[RECORD_TYPE_OFFSET] == RECORD_QUOTE:
@@ -270,6 +334,7 @@ cdef class _Loop:
         cdef uint32_t nid
         cdef const QuoteRecord *q
         cdef const TradeRecord *tr
+        cdef const BookDeltaRecord *bd
         cdef SimMatcher m
         cdef object owner
         cdef int64_t delay = 0
@@ -284,6 +349,20 @@ cdef class _Loop:
             if rec[RECORD_TYPE_OFFSET] == RECORD_QUOTE:
                 q = <const QuoteRecord *>rec
                 m.on_quote(ts, q.bid_price, q.ask_price, q.bid_size, q.ask_size)
+            elif rec[RECORD_TYPE_OFFSET] == RECORD_BOOK_DELTA:
+                if not m.l2:
+                    raise ValueError(f"data record {self.records - 1}: a book delta for "
+                                     f"{self.iids[nid]}, whose venue has book_type 'L1'; set "
+                                     f"book_type = \"L2\" on the venue to replay L2 data")
+                bd = <const BookDeltaRecord *>rec
+                if bd.action == DELTA_CLEAR:
+                    if bd.side == SIDE_NONE:
+                        m.on_book_clear(ts)
+                    else:
+                        book_clear(&m.book, bd.side)
+                else:
+                    m.on_book_level(ts, bd.side, bd.price, 0 if bd.action == DELTA_DELETE
+                                    else bd.size)
             else:
                 tr = <const TradeRecord *>rec
                 m.on_trade(ts, tr.price, tr.size)
@@ -292,6 +371,8 @@ cdef class _Loop:
             delay = self.feed_delay(<Py_ssize_t>owner)
         if rec[RECORD_TYPE_OFFSET] == RECORD_QUOTE:
             self.quotes += 1
+        elif rec[RECORD_TYPE_OFFSET] == RECORD_BOOK_DELTA:
+            self.book_deltas += 1
         else:
             self.trades += 1
         if delay == 0 and self.feed.count == 0:
@@ -345,6 +426,10 @@ def run_backtest(node, *, sources=None, venues=None, progress=None,
     engine = node.data_engine
     loop.process_quote = engine.process_quote
     loop.process_trade = engine.process_trade
+    # optional on a stand-in engine: looked up only when book records arrive
+    loop.process_book_delta = getattr(engine, "process_book_delta", None)
+    loop.process_book_snapshot = getattr(engine, "process_book_snapshot", None)
+    loop.snapshots = {}
     if isinstance(engine, DataEngine):
         loop.engine = <DataEngine>engine
     max_num = max((i.numeric_id for i in instruments.values()), default=0)
@@ -434,11 +519,51 @@ def run_backtest(node, *, sources=None, venues=None, progress=None,
         all_fills = all_fills[np.argsort(all_fills["ts_ns"], kind="stable")]
     return BacktestRun(
         records=loop.records, quotes=loop.quotes, trades=loop.trades,
+        book_deltas=loop.book_deltas,
         events=sum(venue.event_count for venue in loop.venues),
         start_ns=start_ns, end_ns=end_ns, elapsed_s=elapsed,
         ticks_per_s=loop.records / elapsed if elapsed > 0 else float("inf"),
         fills=all_fills, equity=equity[:n_equity].copy(), venues=loop.venues,
     )
+
+
+@cython.final
+cdef class _Snapshot:
+    """Collect one snapshot's levels (raw) until its SNAPSHOT_END record."""
+
+    cdef dict bids, asks
+    cdef uint8_t pp, sp
+
+    def __cinit__(self, uint8_t pp, uint8_t sp):
+        self.bids = {}
+        self.asks = {}
+        self.pp = pp
+        self.sp = sp
+
+    cdef int add(self, const BookDeltaRecord *rec) except -1:
+        if rec.price_precision != self.pp or rec.size_precision != self.sp:
+            raise ValueError(f"book snapshot: a record at precisions {rec.price_precision}/"
+                             f"{rec.size_precision} inside a snapshot at {self.pp}/{self.sp}")
+        if rec.action == DELTA_CLEAR:
+            if rec.side != SIDE_SELL:
+                self.bids.clear()
+            if rec.side != SIDE_BUY:
+                self.asks.clear()
+            return 0
+        levels = self.bids if rec.side == SIDE_BUY else self.asks
+        if rec.action == DELTA_DELETE:
+            levels.pop(rec.price, None)
+        else:
+            levels[rec.price] = rec.size
+        return 0
+
+    cdef object build(self, InstrumentId iid, uint64_t sequence, int64_t ts_event,
+                      int64_t ts_init):
+        bids = [(price_new(p, self.pp), quantity_new(self.bids[p], self.sp))
+                for p in sorted(self.bids, reverse=True)]
+        asks = [(price_new(p, self.pp), quantity_new(self.asks[p], self.sp))
+                for p in sorted(self.asks)]
+        return BookSnapshot(iid, bids, asks, sequence, ts_event, ts_init)
 
 
 def _fill_dtype():

@@ -2,7 +2,7 @@
 # their precisions (Price/Quantity are built on access), so the hot path never allocates them.
 from libc.stdint cimport int64_t, uint8_t, uint32_t, uint64_t
 
-from hft.core.encoding cimport QuoteRecord, TradeRecord
+from hft.core.encoding cimport BookDeltaRecord, QuoteRecord, TradeRecord
 from hft.model.identifiers cimport InstrumentId, TradeId
 from hft.model.objects cimport Price, Quantity
 
@@ -100,3 +100,6 @@ cdef QuoteTick quote_from_record(const QuoteRecord *rec, InstrumentId instrument
 cdef TradeTick trade_from_record(const TradeRecord *rec, InstrumentId instrument_id)
 cdef void quote_fill_record(QuoteTick tick, uint32_t numeric_id, QuoteRecord *out) noexcept
 cdef int trade_fill_record(TradeTick tick, uint32_t numeric_id, TradeRecord *out) except -1
+# A book delta record's CLEAR may name one side; the BookDelta keeps that side (its Python
+# constructor only builds whole-book CLEARs with SIDE_NONE).
+cdef BookDelta book_delta_from_record(const BookDeltaRecord *rec, InstrumentId instrument_id)

@@ -18,8 +18,9 @@ from libc.stdint cimport int64_t, uint8_t, uint32_t, uint64_t
 from libc.string cimport memset
 
 from hft.core.encoding cimport (
-    ENCODING_VERSION, QUOTE_SIZE, RECORD_QUOTE, RECORD_TRADE, SIDE_BUY, SIDE_NONE, SIDE_SELL,
-    TRADE_SIZE, DECODE_OK, QuoteRecord, TradeRecord, quote_decode, quote_encode, trade_decode,
+    BOOK_DELTA_SIZE, ENCODING_VERSION, QUOTE_SIZE, RECORD_BOOK_DELTA, RECORD_QUOTE, RECORD_TRADE,
+    SIDE_BUY, SIDE_NONE, SIDE_SELL, TRADE_SIZE, DECODE_OK, BookDeltaRecord, QuoteRecord,
+    TradeRecord, book_delta_decode, book_delta_encode, quote_decode, quote_encode, trade_decode,
     trade_encode,
 )
 from hft.model.identifiers cimport InstrumentId, TradeId
@@ -484,6 +485,55 @@ cdef class BookDelta:
     def __reduce__(self):
         return (BookDelta, (self.instrument_id, self.action, self.side, self.price, self.size,
                             self.sequence, self.ts_event, self.ts_init))
+
+    def to_record(self, uint32_t numeric_id=0, uint8_t flags=0) -> bytes:
+        """Encode as a 64-byte book delta record (instrument_id = numeric_id, snapshot flags)."""
+        cdef BookDeltaRecord rec
+        cdef unsigned char out[BOOK_DELTA_SIZE]
+        memset(&rec, 0, sizeof(BookDeltaRecord))
+        rec.version = ENCODING_VERSION
+        rec.record_type = RECORD_BOOK_DELTA
+        rec.price_precision = self.price_precision
+        rec.size_precision = self.size_precision
+        rec.instrument_id = numeric_id
+        rec.ts_event = self.ts_event
+        rec.ts_init = self.ts_init
+        rec.price = self.price_raw if self.action != BOOK_CLEAR else 0
+        rec.size = self.size_raw if self.action != BOOK_CLEAR else 0
+        rec.sequence = self.sequence
+        rec.action = <uint8_t>self.action
+        rec.side = self.side
+        rec.flags = flags
+        cdef int status = book_delta_encode(&rec, out)
+        if status != DECODE_OK:
+            raise ValueError(_decode_error("book_delta", status))
+        return out[:BOOK_DELTA_SIZE]
+
+    @staticmethod
+    def from_record(const unsigned char[::1] buf not None, instruments) -> BookDelta:
+        """Decode a 64-byte book delta record, checking it; see the module doc for `instruments`."""
+        cdef BookDeltaRecord rec
+        if buf.shape[0] != BOOK_DELTA_SIZE:
+            raise ValueError(f"book_delta record: {buf.shape[0]} bytes, expected {BOOK_DELTA_SIZE}")
+        cdef int status = book_delta_decode(&buf[0], buf.shape[0], &rec)
+        if status != DECODE_OK:
+            raise ValueError(_decode_error("book_delta", status))
+        return book_delta_from_record(&rec, _resolve(instruments, rec.instrument_id))
+
+
+cdef BookDelta book_delta_from_record(const BookDeltaRecord *rec, InstrumentId instrument_id):
+    cdef BookDelta d = BookDelta.__new__(BookDelta)
+    d.instrument_id = instrument_id
+    d.action = <BookAction>rec.action
+    d.side = rec.side
+    d.price_raw = rec.price
+    d.size_raw = rec.size
+    d.price_precision = rec.price_precision
+    d.size_precision = rec.size_precision
+    d.sequence = rec.sequence
+    d.ts_event = rec.ts_event
+    d.ts_init = rec.ts_init
+    return d
 
 
 @cython.final
