@@ -890,6 +890,8 @@ class BookSource:
             if action == DELTA_CLEAR:
                 side = SIDE_NONE if side_text.lower() in ("", "none", "0", "both") else side
                 price, size = "0", "0"
+            elif action == DELTA_DELETE and not size:
+                size = "0"
             self._rows.add(line, ts, side, price, size, action, 0, line)
             yield None
 

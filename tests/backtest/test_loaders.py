@@ -4,9 +4,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hft.backtest.loaders import PRESETS, CsvLayout, CsvSource, DataError, NpzSource, ParquetSource, detect_layout
+from hft.backtest.loaders import (
+    PRESETS, BookSource, CsvLayout, CsvSource, DataError, NpzSource, ParquetSource, detect_layout,
+)
 from hft.backtest.synthetic import quote_chunks, write_npz
-from hft.core.encoding import QUOTE_DTYPE, RECORD_QUOTE, RECORD_TRADE, TRADE_DTYPE, validate_batch
+from hft.core.encoding import (
+    BOOK_DELTA_DTYPE, DELTA_ADD, DELTA_CLEAR, DELTA_DELETE, DELTA_SNAPSHOT_BEGIN, DELTA_SNAPSHOT_END,
+    DELTA_UPDATE, QUOTE_DTYPE, RECORD_BOOK_DELTA, RECORD_QUOTE, RECORD_TRADE, TRADE_DTYPE,
+    validate_batch,
+)
 
 DATA = Path(__file__).resolve().parents[2] / "examples" / "data"
 EURUSD = DATA / "eurusd-histdata-ticks-20200101.csv"
@@ -196,3 +202,155 @@ def test_truncated_npz_is_an_error_not_a_short_read(tmp_path):
     (tmp_path / "t.npz").write_bytes(data[: len(data) // 2] + data[-200:])
     with pytest.raises(DataError, match="t.npz"):
         list(NpzSource(tmp_path / "t.npz"))
+
+
+# ------------------------------------------------------------------------------- L2 book files
+
+BYBIT_OB = DATA / "xrpusdt-bybit-ob500-20241201.data.zip"
+BINANCE_DEPTH = Path("/work/shared/data/btcusdt-binance-depth-snap.csv")
+DEPTH_HEADER = "symbol,timestamp,first_update_id,last_update_id,side,update_type,price,qty,pu\n"
+
+
+def _replay(deltas: np.ndarray) -> "OrderBook":
+    from hft.core.book import OrderBook
+
+    book = OrderBook(int(deltas["price_precision"][0]), int(deltas["size_precision"][0]))
+    for d in deltas:
+        if d["action"] == DELTA_CLEAR:
+            book.clear(int(d["side"]))
+        else:
+            book.update(int(d["side"]), int(d["price"]), int(d["size"]))
+    return book
+
+
+@pytest.mark.parametrize("chunk_rows", [65_536, 100])
+def test_bybit_replay_ends_at_the_documented_top_of_book(chunk_rows):
+    src = BookSource(BYBIT_OB, instrument_id=3, price_precision=4, size_precision=0,
+                     chunk_rows=chunk_rows)
+    deltas = _load(src)
+    assert validate_batch(deltas, RECORD_BOOK_DELTA) == (-1, 0)
+    assert src.layout == "bybit" and src.report()["rows_read"] == 3_966
+    book = _replay(deltas)
+    assert (book.best_bid, book.best_ask) == (19537, 19538)
+    assert len(book.bids()) == 500 and len(book.asks()) == 500
+    # one snapshot: CLEAR flagged BEGIN, 1,000 ADDs, END on the last; 18 deletes among deltas
+    assert deltas["action"][0] == DELTA_CLEAR and deltas["flags"][0] == DELTA_SNAPSHOT_BEGIN
+    assert deltas["flags"][1000] == DELTA_SNAPSHOT_END and (deltas["flags"][1001:] == 0).all()
+    assert (deltas["action"] == DELTA_DELETE).sum() == 18
+    assert (np.diff(deltas["ts_event"]) >= 0).all() and (deltas["instrument_id"] == 3).all()
+    assert deltas["ts_event"][0] == 1_733_011_200_691_000_000  # 'ts' in ms -> ns
+
+
+def test_a_snapshot_never_spans_two_chunks():
+    src = BookSource(BYBIT_OB, instrument_id=1, price_precision=4, size_precision=0,
+                     chunk_rows=10)
+    chunks = list(src)
+    assert len(chunks[0]) == 1001 and chunks[0]["flags"][-1] == DELTA_SNAPSHOT_END
+
+
+def test_binance_depth_snapshot_rows_become_one_snapshot():
+    src = BookSource(BINANCE_DEPTH, instrument_id=1, price_precision=1, size_precision=3)
+    deltas = _load(src)
+    assert src.layout == "binance_depth" and len(deltas) == 101
+    assert deltas["flags"][0] == DELTA_SNAPSHOT_BEGIN and deltas["flags"][-1] == DELTA_SNAPSHOT_END
+    assert (deltas["sequence"] == 2098021528332).all()
+    book = _replay(deltas)
+    assert book.best_bid == 203770 and book.best_ask is None and len(book.bids()) == 100
+
+
+def test_binance_depth_set_rows_update_and_zero_qty_deletes(tmp_path):
+    path = tmp_path / "depth.csv"
+    path.write_text(DEPTH_HEADER
+                    + "BTCUSDT,1000,1,5,b,snap,100.0,1.000,-1\n"
+                    + "BTCUSDT,1000,1,5,a,snap,101.0,2.000,-1\n"
+                    + "BTCUSDT,2000,6,7,b,set,100.0,0,5\n"
+                    + "BTCUSDT,2000,6,7,b,set,99.5,3.5,5\n")
+    d = _load(BookSource(path, instrument_id=1, price_precision=1, size_precision=3))
+    assert list(d["action"]) == [DELTA_CLEAR, DELTA_ADD, DELTA_ADD, DELTA_DELETE, DELTA_UPDATE]
+    assert list(d["size"]) == [0, 1000, 2000, 0, 3500]
+    assert list(d["ts_event"]) == [1000 * 10**6] * 3 + [2000 * 10**6] * 2
+    assert (_replay(d).best_bid, _replay(d).best_ask) == (995, 1010)
+
+
+def test_generic_book_csv_reads_sides_actions_and_iso_times(tmp_path):
+    path = tmp_path / "book.csv"
+    path.write_text("ts_event,side,price,size,action\n"
+                    "2024-01-01T00:00:00Z,,,,clear\n"
+                    "2024-01-01T00:00:00Z,bid,1.25,10,add\n"
+                    "2024-01-01T00:00:01Z,ask,1.26,4,\n"
+                    "2024-01-01T00:00:02Z,b,1.25,0,\n"
+                    "2024-01-01T00:00:03Z,sell,1.26,,delete\n")
+    src = BookSource(path, instrument_id=1, price_precision=2, size_precision=0)
+    d = _load(src)
+    assert src.layout == "book_csv"
+    assert list(d["action"]) == [DELTA_CLEAR, DELTA_ADD, DELTA_UPDATE, DELTA_DELETE, DELTA_DELETE]
+    assert list(d["side"]) == [0, 1, 2, 1, 2] and list(d["price"]) == [0, 125, 126, 125, 126]
+    assert d["ts_event"][1] == np.datetime64("2024-01-01T00:00:00", "ns").astype(np.int64)
+
+
+BOOK_CSV_BAD = [
+    ("1,x,1.25,10,", "bad side"),
+    ("1,b,1.255,10,", "bad price"),
+    ("1,b,abc,10,", "bad price"),
+    ("1,b,1.25,-1,", "negative size"),
+    ("1,b,1.25,1.5,", "bad size"),
+    ("1,b,1.25,0,add", "size 0 on a snapshot level or an ADD"),
+    ("1,b,1.25,3,replace", "bad action"),
+    ("0,b,1.25,3,", "timestamp before the previous row's"),
+]
+
+
+@pytest.mark.parametrize("row, reason", BOOK_CSV_BAD, ids=[r for _, r in BOOK_CSV_BAD])
+def test_bad_book_row_raises_naming_file_and_line(tmp_path, row, reason):
+    path = tmp_path / "book.csv"
+    path.write_text("ts_event,side,price,size,action\n5,a,1.30,1,\n" + row + "\n")
+    src = BookSource(path, instrument_id=1, price_precision=2, size_precision=0)
+    with pytest.raises(DataError, match=f"^{path}: line 3: {reason}"):
+        _load(src)
+    skip = BookSource(path, instrument_id=1, price_precision=2, size_precision=0,
+                      on_error="skip")
+    assert len(_load(skip)) == 1 and sum(skip.report()["skipped"].values()) == 1
+
+
+@pytest.mark.parametrize("text, reason", [
+    ('{"type": "snapshot", "ts": 1, "data": {"b": [["1.0"]]}}', "not a Bybit order book message"),
+    ("not json", "not a Bybit order book message"),
+    ('{"type": "trade", "ts": 1, "data": {}}', "message type 'trade'"),
+])
+def test_bad_bybit_line_raises_naming_file_and_line(tmp_path, text, reason):
+    good = '{"type": "snapshot", "ts": 1, "data": {"b": [["1.0", "5"]], "a": [], "u": 1}}'
+    path = tmp_path / "x_ob500.data"
+    path.write_text(good + "\n" + text + "\n")
+    with pytest.raises(DataError, match=f"^{path}: line 2: {reason}"):
+        _load(BookSource(path, instrument_id=1, price_precision=1, size_precision=0))
+
+
+def test_a_skipped_last_snapshot_level_moves_the_end_flag(tmp_path):
+    path = tmp_path / "x.data"
+    path.write_text('{"type": "snapshot", "ts": 1, "data": {"b": [["1.0", "5"]], '
+                    '"a": [["1.1", "x"]], "u": 1}}\n')
+    d = _load(BookSource(path, instrument_id=1, price_precision=1, size_precision=0,
+                         on_error="skip"))
+    assert list(d["flags"]) == [DELTA_SNAPSHOT_BEGIN, DELTA_SNAPSHOT_END]
+
+
+def test_book_layout_errors_name_the_file(tmp_path):
+    path = tmp_path / "odd.csv"
+    path.write_text("when,what\n1,2\n")
+    with pytest.raises(DataError, match=f"{path}: cannot tell the book layout"):
+        BookSource(path, instrument_id=1, price_precision=2, size_precision=0)
+    with pytest.raises(ValueError, match="book layout 'nope' unknown"):
+        BookSource(path, instrument_id=1, price_precision=2, size_precision=0, layout="nope")
+
+
+def test_npz_of_book_deltas_round_trips(tmp_path):
+    deltas = _load(BookSource(BYBIT_OB, instrument_id=1, price_precision=4, size_precision=0))
+    np.savez(tmp_path / "book.npz", deltas)
+    back = _load(NpzSource(tmp_path / "book.npz", chunk_rows=500, instrument_id=9))
+    assert back.dtype == BOOK_DELTA_DTYPE and len(back) == len(deltas)
+    assert (back["price"] == deltas["price"]).all() and (back["instrument_id"] == 9).all()
+    bad = deltas.copy()
+    bad["action"][7] = 9
+    np.savez(tmp_path / "bad.npz", bad)
+    with pytest.raises(DataError, match="record 7: field 'action' is invalid"):
+        _load(NpzSource(tmp_path / "bad.npz"))
