@@ -97,11 +97,12 @@ def _reason_text(code: int) -> str:
 
 
 class _Link:
-    """Wrap one websockets client connection: synchronous binary send, async receive.
+    """Wrap one websockets client connection: synchronous binary send, frames read by a loop.
 
     websockets' `send()` is a coroutine; a task per order costs a loop iteration before the
     bytes leave. The protocol object frames the message and the transport buffers it, which is
     what `send()` does inside its send context, so we do it directly while the state is OPEN.
+    Used only when picows is not installed (`_PicowsLink` is the default).
     """
 
     def __init__(self, ws: Any) -> None:
@@ -117,14 +118,113 @@ class _Link:
         ws.send_data()
         return True
 
-    async def recv(self) -> bytes:
-        return await self.ws.recv()
+    async def run(self, on_message: Any) -> None:
+        ws = self.ws
+        while True:
+            data = await ws.recv()
+            rx = time.perf_counter_ns()
+            if isinstance(data, str):
+                raise ConnectionError("venue sent a text message, expected binary frames")
+            on_message(data, rx)
 
     async def close(self) -> None:
         await self.ws.close()
 
     def abort(self) -> None:
         self.ws.transport.abort()
+
+
+def _picows_link_types() -> tuple[Any, Any] | None:
+    """Return (_PicowsLink, its listener class), or None when picows is not installed."""
+    try:
+        from picows import WSListener, WSMsgType
+    except ImportError:
+        return None
+    binary, continuation, close = WSMsgType.BINARY, WSMsgType.CONTINUATION, WSMsgType.CLOSE
+    now = time.perf_counter_ns
+
+    class Listener(WSListener):
+        # picows parses frames in the transport's data_received and calls on_ws_frame there:
+        # the client handles each frame at once, with no queue and no task to wake
+        def __init__(self, on_message: Any) -> None:
+            self.on_message = on_message
+            self.closed = asyncio.get_running_loop().create_future()
+            self._parts: list[bytes] | None = None
+
+        def on_ws_connected(self, transport: Any) -> None:
+            sock = transport.underlying_transport.get_extra_info("socket")
+            if sock is not None:
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+        def on_ws_frame(self, transport: Any, frame: Any) -> None:
+            rx = now()
+            kind = frame.msg_type
+            if kind == binary and frame.fin and self._parts is None:
+                data = frame.get_payload_as_bytes()
+            elif kind == binary or (kind == continuation and self._parts is not None):
+                # a fragmented message (the venue does not send these, RFC 6455 allows them)
+                if self._parts is None:
+                    self._parts = []
+                self._parts.append(frame.get_payload_as_bytes())
+                if not frame.fin:
+                    return
+                data, self._parts = b"".join(self._parts), None
+            elif kind == close:
+                self._end(ConnectionError(f"venue closed the link: code "
+                                          f"{frame.get_close_code()}"))
+                transport.send_close(frame.get_close_code())
+                transport.disconnect()
+                return
+            elif kind == continuation or kind == WSMsgType.TEXT:
+                self._end(ConnectionError("venue sent a text message, expected binary frames"))
+                transport.disconnect(False)
+                return
+            else:
+                return  # ping / pong: picows answers pings itself
+            try:
+                self.on_message(data, rx)
+            except Exception as e:  # end the session with it, as a reader task would
+                self._end(e)
+                transport.disconnect(False)
+
+        def on_ws_disconnected(self, transport: Any) -> None:
+            self._end(ConnectionError("link closed"))
+
+        def _end(self, exc: BaseException) -> None:
+            if not self.closed.done():
+                self.closed.set_exception(exc)
+                self.closed.exception()  # retrieved: no warning when the session ended first
+
+    class PicowsLink:
+        """Wrap one picows client connection: synchronous send, frames handled as parsed."""
+
+        def __init__(self, transport: Any, listener: Any) -> None:
+            self.transport = transport
+            self.listener = listener
+
+        def send(self, data: bytes) -> bool:
+            t = self.transport
+            if t.is_disconnected or t.is_close_frame_sent:
+                return False
+            t.send(binary, data)
+            return True
+
+        async def run(self, on_message: Any) -> None:
+            self.listener.on_message = on_message
+            await asyncio.shield(self.listener.closed)
+
+        async def close(self) -> None:
+            t = self.transport
+            if not t.is_disconnected:
+                if not t.is_close_frame_sent:
+                    t.send_close()
+                t.disconnect()
+                await t.wait_disconnected()
+
+        def abort(self) -> None:
+            self.transport.disconnect(False)
+
+    return PicowsLink, Listener
 
 
 class SandboxClient(ExecutionClient):
@@ -182,7 +282,7 @@ class SandboxClient(ExecutionClient):
         self._sent_ns: dict[int, int] = {}         # awaiting a first report (round trip)
         self._held: dict[int, Any] = {}            # terminal reports waiting for fills
         self._resent: set[int] = set()
-        self._link: _Link | None = None
+        self._link: Any = None          # _PicowsLink, or _Link (websockets)
         self._task: asyncio.Task | None = None
         self._stopping = False
         self._live = asyncio.Event() if _has_loop() else None
@@ -307,9 +407,29 @@ class SandboxClient(ExecutionClient):
         for listener in self.state_listeners:
             listener(state)
 
-    async def _run(self) -> None:
+    async def _open_link(self) -> Any:
+        # picows when installed (the faster reader and writer, docs/sandbox.md), else websockets
+        picows_types = _picows_link_types()
+        if picows_types is not None:
+            from picows import ws_connect
+
+            link_cls, listener_cls = picows_types
+            transport, listener = await asyncio.wait_for(ws_connect(
+                lambda: listener_cls(self._on_frame), self.url, max_frame_size=2 ** 21,
+                websocket_handshake_timeout=self.open_timeout_s), self.open_timeout_s)
+            return link_cls(transport, listener)
         import websockets
 
+        ws = await asyncio.wait_for(
+            websockets.connect(self.url, compression=None, max_size=2 ** 21,
+                               ping_interval=None), self.open_timeout_s)
+        sock = ws.transport.get_extra_info("socket")
+        if sock is not None:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return _Link(ws)
+
+    async def _run(self) -> None:
+        errors = _link_errors()
         first = True
         while not self._stopping:
             if not first:
@@ -323,26 +443,21 @@ class SandboxClient(ExecutionClient):
             first = False
             self._set_state(ClientState.CONNECTING)
             try:
-                ws = await asyncio.wait_for(
-                    websockets.connect(self.url, compression=None, max_size=2 ** 21,
-                                       ping_interval=None), self.open_timeout_s)
-            except (OSError, TimeoutError, websockets.WebSocketException) as e:
+                link = await self._open_link()
+            except errors as e:
                 self.log.warning("connect failed", venue=self.venue, url=self.url, error=str(e))
                 self._set_state(ClientState.DOWN)
                 continue
-            sock = ws.transport.get_extra_info("socket")
-            if sock is not None:
-                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            self._link = _Link(ws)
+            self._link = link
             try:
-                await self._session(self._link)
-            except (OSError, TimeoutError, websockets.WebSocketException, ConnectionError) as e:
+                await self._session(link)
+            except errors + (ConnectionError,) as e:
                 self.log.warning("link lost", venue=self.venue, error=f"{type(e).__name__}: {e}")
             finally:
                 self._link = None
                 self._on_down()
                 try:
-                    ws.transport.abort()
+                    link.abort()
                 except Exception:
                     pass
         self._set_state(ClientState.CLOSED)
@@ -362,7 +477,7 @@ class SandboxClient(ExecutionClient):
             self._drain_handle.cancel()
             self._drain_handle = None
 
-    async def _session(self, link: _Link) -> None:
+    async def _session(self, link: Any) -> None:
         loop = asyncio.get_running_loop()
         reader = loop.create_task(self._read_loop(link))
         try:
@@ -401,7 +516,7 @@ class SandboxClient(ExecutionClient):
             raise exc if exc is not None else ConnectionError("link closed")
         raise TimeoutError(f"venue {self.venue}: no reply within {self.query_timeout_s} s")
 
-    async def _query(self, link: _Link, reader: asyncio.Task, kind: int,
+    async def _query(self, link: Any, reader: asyncio.Task, kind: int,
                      since_ts_ns: int = 0) -> list:
         request_id = next(self._request_ids)
         fut = asyncio.get_running_loop().create_future()
@@ -416,7 +531,7 @@ class SandboxClient(ExecutionClient):
 
     # -- reconciliation -------------------------------------------------------------------
 
-    async def _reconcile(self, link: _Link, reader: asyncio.Task) -> None:
+    async def _reconcile(self, link: Any, reader: asyncio.Task) -> None:
         since = self.reconciler.last_fill_ts_ns
         open_orders = await self._query(link, reader, QUERY_OPEN_ORDERS)
         fills = await self._query(link, reader, QUERY_FILLS_SINCE, since)
@@ -462,13 +577,9 @@ class SandboxClient(ExecutionClient):
 
     # -- inbound --------------------------------------------------------------------------
 
-    async def _read_loop(self, link: _Link) -> None:
-        while True:
-            data = await link.recv()
-            rx = time.perf_counter_ns()
-            if isinstance(data, str):
-                raise ConnectionError("venue sent a text message, expected binary frames")
-            self._on_frame(data, rx)
+    async def _read_loop(self, link: Any) -> None:
+        # returns or raises when the link ends; frames go to _on_frame with their arrival time
+        await link.run(self._on_frame)
 
     def _on_frame(self, data: bytes, rx_ns: int) -> None:
         if len(data) > 3 and data[3] == FRAME_QUOTES:
@@ -723,6 +834,17 @@ class SandboxClient(ExecutionClient):
     def __repr__(self) -> str:
         return (f"SandboxClient({self.venue!r}, url={self.url!r}, state={self.state}, "
                 f"key_id={self.signer.key_id!r})")
+
+
+def _link_errors() -> tuple[type[BaseException], ...]:
+    errors: tuple[type[BaseException], ...] = (OSError, TimeoutError)
+    try:
+        from picows import WSError
+        errors += (WSError,)
+    except ImportError:
+        pass
+    import websockets
+    return errors + (websockets.WebSocketException,)
 
 
 def _ignore(_quote: Any) -> None:
