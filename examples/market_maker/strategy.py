@@ -1,6 +1,7 @@
 """A market maker: quote both sides around the mid, skew by inventory, widen with volatility.
 
-On every quote (L1: the touch of the simulated venue) the strategy
+On every quote (L1), or every book update (L2, `use_book = true`: the touch of the replayed
+book), the strategy
 
 1. adds the mid's change, in ticks, to a rolling Welford window (hft.core.stats.RollingStats)
    and takes its standard deviation as the short-term volatility;
@@ -12,7 +13,8 @@ On every quote (L1: the touch of the simulated venue) the strategy
    and stops quoting the side that would grow the inventory past `max_inventory` lots.
 
 Orders are post-only GTC limits of `trade_size`; fills come from the venue's queue model
-(docs/fills.md): in L1 a resting order fills when the opposite touch reaches its price.
+(docs/fills.md): in L1 a resting order fills when the opposite touch reaches its price; in L2
+it waits behind the size displayed at its level and fills when trades or a crossing book reach it.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ class MarketMakerConfig(StrategyConfig, frozen=True, kw_only=True):
     skew_ticks: float = 1.0  # centre shift per lot of inventory, against it
     max_inventory: int = 3  # lots; the side that would exceed it is not quoted
     requote_ticks: int = 1  # replace a resting order when its price is this far off
+    use_book: bool = False  # L2: follow the book's touch (on_book) instead of quotes
 
     def __post_init__(self) -> None:
         if self.trade_size <= 0:
@@ -57,7 +60,7 @@ class MarketMaker(Strategy):
     config_type = MarketMakerConfig
 
     def on_start(self) -> None:
-        """Set up the volatility window and subscribe to the instrument's quotes."""
+        """Set up the volatility window and subscribe to the instrument's quotes or book."""
         cfg = self.config
         self.instrument_id = InstrumentId(cfg.instrument_id)
         instrument = self.cache.instrument(self.instrument_id)
@@ -71,7 +74,10 @@ class MarketMaker(Strategy):
         self.bid_order = None
         self.ask_order = None
         self.requotes = 0
-        self.subscribe_quotes(self.instrument_id)
+        if cfg.use_book:
+            self.subscribe_book(self.instrument_id)
+        else:
+            self.subscribe_quotes(self.instrument_id)
 
     def on_stop(self) -> None:
         """Cancel what still rests."""
@@ -82,8 +88,17 @@ class MarketMaker(Strategy):
         return float(self.portfolio.net_position(self.instrument_id)) / self.lot
 
     def on_quote(self, quote) -> None:
+        """Requote on a new top of book (L1)."""
+        self.on_touch(quote.bid_raw, quote.ask_raw)
+
+    def on_book(self, book) -> None:
+        """Requote on the touch of the L2 book (after a whole snapshot or any delta)."""
+        bid, ask = book.best_bid, book.best_ask
+        if bid is not None and ask is not None:
+            self.on_touch(bid, ask)
+
+    def on_touch(self, bid: int, ask: int) -> None:
         """Update the volatility, work out both quotes and replace the orders that moved."""
-        bid, ask = quote.bid_raw, quote.ask_raw
         mid = (bid + ask) * 0.5  # in ticks
         if self.last_mid == self.last_mid:  # not NaN: a change to add
             self.vol.add(mid - self.last_mid)

@@ -1,4 +1,4 @@
-"""The market_maker example on the EUR/USD sample (L1 quotes)."""
+"""The market_maker example: L1 on the EUR/USD quote sample, L2 on the Bybit XRPUSDT book."""
 
 from pathlib import Path
 
@@ -60,3 +60,28 @@ def test_bad_window_names_the_field():
                            "config": {"instrument_id": "EUR/USD.SIM", "vol_window": 1}}]}
     with pytest.raises(ConfigError, match="vol_window"):
         load_strategy_config(config_from_dict(doc).strategies[0], index=0)
+
+
+# ------------------------------------------------------------------ L2: the replayed Bybit book
+
+CONFIG_L2 = ROOT / "examples" / "market_maker" / "config_l2.toml"
+
+
+@pytest.fixture(scope="module")
+def result_l2():
+    return run_backtest_config(load_config(CONFIG_L2), progress=False)
+
+
+def test_l2_run_replays_the_whole_bybit_book(result_l2):
+    assert result_l2.counts["book_deltas"] == 3_967  # CLEAR + 1,000 levels + 2,966 deltas
+    assert result_l2.counts["quotes"] == 0 and result_l2.statistics.fill_count == 2
+
+
+def test_l2_quotes_fill_as_maker_behind_the_displayed_queue(result_l2):
+    fills = result_l2.fills
+    assert set(fills["liquidity"].tolist()) == {1}  # post-only: never a taker
+    assert set(fills["qty"].tolist()) == {1_000.0}
+    # the sell rests at the 1.9532 ask and fills when the book moves through it; the buy
+    # back pays the higher touch: a small, adverse-selection loss
+    assert fills["px"].tolist()[0] == pytest.approx(1.9532)
+    assert -5 < result_l2.statistics.pnl < 0
