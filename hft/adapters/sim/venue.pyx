@@ -14,12 +14,20 @@ matchers (C level) before the strategy sees it. Tests may drive a venue by hand 
 
 from __future__ import annotations
 
-from libc.stdint cimport int64_t
+cimport cython
+from cpython.mem cimport PyMem_Free, PyMem_Malloc, PyMem_Realloc
+from libc.stdint cimport INT64_MAX, int64_t, uint8_t, uint32_t, uint64_t
+from libc.string cimport memcpy
 
+from hft.adapters.sim.matcher cimport LatencyQueue, SimEvent, SimMatcher
+from hft.core.encoding cimport SIDE_BUY
+from hft.kernel.clock cimport Clock
+from hft.kernel.execution_engine cimport ExecutionEngine
 from hft.model.enums cimport ORDER_EVENT_ACCEPTED, ORDER_EVENT_FILLED
 from hft.model.events cimport OrderEvent
 from hft.model.identifiers cimport TradeId, VenueOrderId, identifier_new
-from hft.model.objects cimport Money, Price, Quantity, money_new, price_new, quantity_new
+from hft.model.objects cimport Currency, Money, Price, Quantity, money_new, price_new, quantity_new
+from hft.model.orders cimport Order
 
 import collections
 import decimal
@@ -30,8 +38,7 @@ import numpy as np
 
 from hft.adapters.sim.matcher import (
     SIM_ACCEPTED, SIM_CANCEL_REJECTED, SIM_CANCELED, SIM_EXPIRED, SIM_FILLED,
-    SIM_MODIFY_REJECTED, SIM_REASONS, SIM_REJECTED, SIM_TRIGGERED, SIM_UPDATED, LatencyQueue,
-    SimMatcher,
+    SIM_MODIFY_REJECTED, SIM_REASONS, SIM_REJECTED, SIM_TRIGGERED, SIM_UPDATED,
 )
 from hft.adapters.sim.models import FeeModel, FillModel, LatencyModel
 from hft.kernel.clients import ExecutionClient
@@ -52,28 +59,76 @@ FILL_DTYPE = np.dtype([
 ])
 
 
-class FillLog:
-    """Append fills to a growable FILL_DTYPE array (capacity doubles; no list per fill)."""
+cdef packed struct FillRow:    # one FILL_DTYPE row, byte for byte
+    int64_t ts_ns
+    uint32_t instrument_id
+    uint8_t side
+    uint8_t liquidity
+    double qty
+    double px
+    double fee
+    int64_t qty_raw
+    int64_t px_raw
+    uint64_t order_num
+    uint64_t client_order_num
 
-    def __init__(self, capacity: int = 1024) -> None:
-        self._data = np.zeros(max(capacity, 1), dtype=FILL_DTYPE)
-        self.count = 0
+assert FILL_DTYPE.itemsize == sizeof(FillRow)
 
-    def append(self, ts_ns: int, instrument_id: int, side: int, liquidity: int, qty: float,
-               px: float, fee: float, qty_raw: int, px_raw: int, order_num: int,
-               client_order_num: int) -> None:
-        """Record one fill."""
-        if self.count == len(self._data):
-            grown = np.zeros(2 * len(self._data), dtype=FILL_DTYPE)
-            grown[: self.count] = self._data
-            self._data = grown
-        self._data[self.count] = (ts_ns, instrument_id, side, liquidity, qty, px, fee, qty_raw,
-                                  px_raw, order_num, client_order_num)
+
+@cython.final
+cdef class FillLog:
+    """Append fills to a growable C array of FILL_DTYPE rows (capacity doubles)."""
+
+    cdef FillRow *rows
+    cdef readonly Py_ssize_t count
+    cdef Py_ssize_t capacity
+
+    def __cinit__(self, Py_ssize_t capacity=1024):
+        self.capacity = capacity if capacity > 0 else 1
+        self.rows = <FillRow *>PyMem_Malloc(self.capacity * sizeof(FillRow))
+        if self.rows == NULL:
+            raise MemoryError("FillLog: cannot allocate its rows")
+
+    def __dealloc__(self):
+        PyMem_Free(self.rows)
+
+    cdef FillRow *next_row(self) except NULL:
+        """Return the row to fill next (growing the array when full)."""
+        cdef FillRow *grown
+        if self.count == self.capacity:
+            grown = <FillRow *>PyMem_Realloc(self.rows, 2 * self.capacity * sizeof(FillRow))
+            if grown == NULL:
+                raise MemoryError("FillLog: cannot grow its rows")
+            self.rows = grown
+            self.capacity *= 2
         self.count += 1
+        return &self.rows[self.count - 1]
+
+    def append(self, int64_t ts_ns, uint32_t instrument_id, uint8_t side, uint8_t liquidity,
+               double qty, double px, double fee, int64_t qty_raw, int64_t px_raw,
+               uint64_t order_num, uint64_t client_order_num) -> None:
+        """Record one fill."""
+        cdef FillRow *row = self.next_row()
+        row.ts_ns = ts_ns
+        row.instrument_id = instrument_id
+        row.side = side
+        row.liquidity = liquidity
+        row.qty = qty
+        row.px = px
+        row.fee = fee
+        row.qty_raw = qty_raw
+        row.px_raw = px_raw
+        row.order_num = order_num
+        row.client_order_num = client_order_num
 
     def array(self) -> np.ndarray:
         """Return a copy of the fills so far, in the order they happened."""
-        return self._data[: self.count].copy()
+        out = np.zeros(self.count, dtype=FILL_DTYPE)
+        cdef uint8_t[::1] view
+        if self.count:
+            view = out.view(np.uint8)
+            memcpy(&view[0], self.rows, self.count * sizeof(FillRow))
+        return out
 
     def __len__(self) -> int:
         return self.count
@@ -166,7 +221,479 @@ def _rescaled(raw: int, from_p: int, to_p: int) -> int:
     return raw * 10 ** (to_p - from_p) if to_p > from_p else raw // 10 ** (from_p - to_p)
 
 
-class SimExecutionClient(ExecutionClient):
+cdef object _venue_id(int64_t num):
+    # decimal digits: valid by construction, so no check
+    return <VenueOrderId>identifier_new(VenueOrderId, str(num)) if num else None
+
+
+
+cdef object _half_even(object num, object den):
+    # num / den (den > 0) rounded half to even, on Python ints
+    q, r = divmod(num, den)
+    twice = 2 * r
+    if twice > den or (twice == den and q & 1):
+        q += 1
+    return q
+
+
+cdef object _IDS_UNSET = object()
+
+
+cdef class _SimCore:
+    """The per-order state and path of SimExecutionClient, in C (typed attributes, cdef calls).
+
+    SimExecutionClient subclasses this and ExecutionClient; nothing here is public API beyond
+    the methods SimExecutionClient documents.
+    """
+
+    cdef public object engine          # the ExecutionEngine (ExecutionClient contract)
+    cdef public object latency, fill_model, fee_model
+    cdef public LatencyQueue inbound   # commands on their way to the venue
+    cdef public LatencyQueue outbound  # venue events on their way to the node
+    cdef public FillLog fills
+    cdef public dict matchers          # numeric id -> SimMatcher
+    cdef public dict _instruments      # InstrumentId -> Instrument
+    cdef public dict _by_num           # numeric id -> Instrument
+    cdef public dict _orders           # venue order number -> Order, while open
+    cdef public dict _num_of           # ClientOrderId -> venue order number, while open
+    cdef public dict _cash             # code -> [raw int, decimal digits]
+    cdef public dict _cash_plans       # numeric id -> tuple
+    cdef public dict _fee_plans        # (numeric id, liquidity) -> tuple
+    cdef public dict _fee_exact        # code -> 10**-36 units (int)
+    cdef public dict _fee_charged      # code -> currency raw units (int)
+    cdef public dict _last_px          # numeric id -> raw price of the last fill
+    cdef public object _outbox
+    cdef public int64_t _next_order_num, _next_trade
+    cdef public uint64_t _next_event_id
+    cdef public bint _delivering
+    cdef public int64_t event_count
+
+    def __cinit__(self, *args, **kwargs):
+        self.inbound = LatencyQueue()
+        self.outbound = LatencyQueue()
+        self.fills = FillLog()
+        self.matchers = {}
+        self._instruments = {}
+        self._by_num = {}
+        self._orders = {}
+        self._num_of = {}
+        self._cash = {}
+        self._cash_plans = {}
+        self._fee_plans = {}
+        self._fee_exact = {}
+        self._fee_charged = {}
+        self._last_px = {}
+        self._outbox = collections.deque()
+        self._next_order_num = 1
+        self._next_trade = 1
+        self._next_event_id = 1
+
+    cdef int64_t _now(self) except? -1:
+        # ExecutionClient.timestamp_ns in C when the engine is the kernel's
+        cdef object engine = self.engine
+        if engine is None:
+            return 0
+        if type(engine) is ExecutionEngine:
+            return (<ExecutionEngine>engine).clock.now_ns()
+        return engine.clock.timestamp_ns()
+
+    # -- commands from the node (ExecutionClient contract) ------------------------------------
+
+    def submit_order(self, Order order not None) -> None:
+        """Send a new order; it reaches the venue after the order latency."""
+        self._send(self.latency.insert_delay(), ("submit", order, None))
+
+    def cancel_order(self, Order order not None) -> None:
+        """Ask to cancel an open order; it reaches the venue after the order latency."""
+        self._send(self.latency.cancel_delay(), ("cancel", order, None))
+
+    def modify_order(self, Order order not None, quantity: Quantity | None = None,
+                     price: Price | None = None, trigger_price: Price | None = None) -> None:
+        """Ask to amend an open order (None = unchanged); it reaches the venue after the latency."""
+        self._send(self.latency.cancel_delay(), ("modify", order, (quantity, price, trigger_price)))
+
+    cdef int _send(self, int64_t delay, tuple command) except -1:
+        cdef int64_t now = self._now()
+        if delay == 0 and len(self.inbound) == 0:
+            self._arrive(command, now)
+        else:
+            self.inbound.push(now + delay, command)
+        return 0
+
+    # -- the venue side -----------------------------------------------------------------------
+
+    cdef int _arrive(self, tuple command, int64_t now) except -1:
+        cdef str kind = command[0]
+        cdef Order order = <Order?>command[1]
+        cdef object args = command[2]
+        instrument = self._instruments.get(order.instrument_id)
+        if instrument is None:
+            self._report(now, OrderRejected, order, None,
+                         (f"instrument {order.instrument_id} is not traded on {self.venue}",))
+            return 0
+        cdef SimMatcher matcher = <SimMatcher>self.matchers[instrument.numeric_id]
+        cdef uint64_t num
+        if kind == "submit":
+            self._arrive_submit(order, instrument, matcher, now)
+        elif kind == "cancel":
+            num = self._num_of.get(order.client_order_id, 0)
+            matcher.cancel(num, now)
+            self._drain(matcher, instrument, order if num == 0 else None, None)
+        else:
+            self._arrive_modify(order, args, instrument, matcher, now)
+        return 0
+
+    cdef int _arrive_submit(self, Order order, object instrument, SimMatcher matcher,
+                            int64_t now) except -1:
+        cdef int pp = order.price_precision
+        cdef int ipp = instrument.price_precision
+        cdef int isp = instrument.size_precision
+        try:
+            # raw fields, not Price / Quantity objects: this runs once per order
+            qty = order.quantity_raw if order.size_precision == isp else _raw_rescaled(
+                order.quantity_raw, order.size_precision, isp, "quantity")
+            price = (order.price_raw if pp == ipp else _raw_rescaled(
+                order.price_raw, pp, ipp, "price")) if order.price_raw else 0
+            trigger = (order.trigger_price_raw if pp == ipp else _raw_rescaled(
+                order.trigger_price_raw, pp, ipp, "trigger price")) \
+                if order.trigger_price_raw else 0
+        except ValueError as e:
+            self._report(now, OrderRejected, order, None, (str(e),))
+            return 0
+        cdef int64_t num = self._next_order_num
+        self._next_order_num += 1
+        self._orders[num] = order
+        self._num_of[order.client_order_id] = num
+        # the checked Python face: a bad side / type / quantity raises as before
+        matcher.submit_order(num, order._side, order._order_type, qty, price, trigger,
+                             tif=order._time_in_force, expire_ns=order.expire_time_ns,
+                             post_only=order.post_only, reduce_only=order.reduce_only, now=now)
+        self._drain(matcher, instrument, None, None)
+        return 0
+
+    def _arrive_modify(self, Order order, tuple args, instrument: Instrument,
+                       SimMatcher matcher, int64_t now) -> None:
+        quantity, price, trigger = args
+        num = self._num_of.get(order.client_order_id, 0)
+        try:
+            q = _raw_at(quantity, instrument.size_precision, "quantity") if quantity is not None else 0
+            p = _raw_at(price, instrument.price_precision, "price") if price is not None else 0
+            t = _raw_at(trigger, instrument.price_precision, "trigger price") \
+                if trigger is not None else 0
+        except ValueError as e:
+            self._report(now, OrderModifyRejected, order, _venue_id(num), (str(e),))
+            return
+        matcher.modify_order(num, q, p, t, now)
+        self._drain(matcher, instrument, order if num == 0 else None, args)
+
+    cdef int _drain(self, SimMatcher matcher, object instrument, object unknown,
+                    object update) except -1:
+        """Turn the matcher's buffered events into order events and report them."""
+        cdef Py_ssize_t n = matcher.n_events, i
+        if n == 0 and not matcher.no_memory:
+            return 0
+        # copy out first: reports may trade, and the matcher buffers (and drains) anew
+        cdef SimEvent one
+        cdef SimEvent *events = &one
+        if n > 1:
+            events = <SimEvent *>PyMem_Malloc(n * sizeof(SimEvent))
+            if events == NULL:
+                raise MemoryError("SimExecutionClient: cannot copy the matcher's events")
+        if n:
+            memcpy(events, matcher.events, n * sizeof(SimEvent))
+        matcher.n_events = 0
+        try:
+            if matcher.no_memory:
+                matcher.no_memory = False
+                raise MemoryError("SimMatcher: events were lost: out of memory")
+            for i in range(n):
+                self._drain_one(matcher, instrument, unknown, update, &events[i])
+        finally:
+            if events != &one:
+                PyMem_Free(events)
+        return 0
+
+    cdef int _drain_one(self, SimMatcher matcher, object instrument, object unknown,
+                        object update, const SimEvent *e) except -1:
+        cdef int64_t num = <int64_t>e.order_id
+        cdef int64_t now = e.ts_ns
+        cdef int kind = e.kind
+        order = self._orders.get(num, unknown)
+        if order is None:
+            return 0
+        vid = _venue_id(num)
+        if kind == SIM_FILLED:
+            self._on_fill(<Order>order, instrument, num, e, vid)
+        elif kind == SIM_ACCEPTED:
+            self._report(now, OrderAccepted, order, vid, ())
+        elif kind == SIM_REJECTED:
+            self._close(num, order)
+            self._report(now, OrderRejected, order, None, (SIM_REASONS[e.reason],))
+        elif kind == SIM_CANCELED:
+            self._close(num, order)
+            self._report(now, OrderCanceled, order, vid, ())
+        elif kind == SIM_EXPIRED:
+            self._close(num, order)
+            self._report(now, OrderExpired, order, vid, ())
+        elif kind == SIM_TRIGGERED:
+            self._report(now, OrderTriggered, order, vid, ())
+        elif kind == SIM_UPDATED:
+            if update is None:  # a reduce-only order trimmed on arrival
+                fields = (Quantity.from_raw(e.qty, instrument.size_precision), None, None)
+            else:
+                fields = update
+            self._report(now, OrderUpdated, order, vid, tuple(fields))
+        elif kind == SIM_CANCEL_REJECTED:
+            self._report(now, OrderCancelRejected, order, None, (SIM_REASONS[e.reason],))
+        elif kind == SIM_MODIFY_REJECTED:
+            self._report(now, OrderModifyRejected, order, vid if num else None,
+                         (SIM_REASONS[e.reason],))
+        return 0
+
+    cdef int _close(self, int64_t num, object order) except -1:
+        self._orders.pop(num, None)
+        self._num_of.pop((<Order>order).client_order_id, None)
+        return 0
+
+    def _fee_plan(self, instrument: Instrument, int liquidity) -> tuple:
+        # (rate as integer, 10**k turning px*qty*mult*rate into 10**-36 units, currency):
+        # worked out once per instrument and liquidity side
+        key = (instrument.numeric_id, liquidity)
+        plan = self._fee_plans.get(key)
+        if plan is None:
+            rate = Decimal(self.fee_model.rate(instrument, liquidity))
+            exp = rate.as_tuple().exponent
+            rate_int = int(rate.scaleb(-exp))
+            mult = instrument.multiplier
+            digits = instrument.price_precision + instrument.size_precision + mult.precision - exp
+            if digits > FEE_DIGITS:
+                raise ValueError(f"venue {self.venue}: fee rate {rate} of {instrument.id} has "
+                                 f"too many digits for exact fee sums")
+            plan = (rate_int * mult.raw * 10 ** (FEE_DIGITS - digits), instrument.quote_currency,
+                    digits)
+            self._fee_plans[key] = plan
+        return plan
+
+    cdef tuple _charge_fee(self, object instrument, int64_t px_raw, int64_t qty_raw,
+                           int liquidity):
+        """Return (commission charged now, exact fee as a float); see docs/fills.md "Fees".
+
+        The exact fees of a currency are summed as integers; each fill is charged the change
+        of that sum rounded half-even to the currency's digits, so the charges add up to the
+        rounded exact total and small fills are not lost to rounding.
+        """
+        key = (instrument.numeric_id, liquidity)
+        plan = self._fee_plans.get(key)
+        if plan is None:
+            plan = self._fee_plan(instrument, liquidity)
+        factor, currency, digits = <tuple>plan
+        if factor == 0:
+            return money_new(0, currency), 0.0
+        exact = px_raw * qty_raw * factor
+        cdef str code = (<Currency>currency).code
+        total = self._fee_exact.get(code, 0) + exact
+        self._fee_exact[code] = total
+        charged = _half_even(total, _POW10[FEE_DIGITS - (<Currency>currency).precision])
+        raw = charged - self._fee_charged.get(code, 0)
+        self._fee_charged[code] = charged
+        return money_new(raw, currency), exact / 1e36
+
+    cdef int _on_fill(self, Order order, object instrument, int64_t num, const SimEvent *e,
+                      object vid) except -1:
+        cdef int64_t now = e.ts_ns, px_raw = e.price, qty_raw = e.qty
+        cdef int side = e.side, liquidity = e.liquidity
+        fee, fee_exact = self._charge_fee(instrument, px_raw, qty_raw, liquidity)
+        num_id = instrument.numeric_id
+        self._last_px[num_id] = px_raw
+        plan = self._cash_plans.get(num_id)
+        if plan is None:
+            plan = self._cash_plan(instrument)
+        pp, sp, mult_raw, quote_code, quote_prec, base_code, scale = <tuple>plan
+        # cash moves as exact ints at the currency's scale (see _cash_add); a Decimal only
+        # when somebody reads `balances`
+        notional = px_raw * qty_raw * mult_raw
+        self._cash_add(quote_code, -notional if side == SIDE_BUY else notional, scale)
+        if (<Money>fee).raw:
+            self._cash_add(quote_code, -(<Money>fee).raw, quote_prec)
+        if base_code is not None:
+            self._cash_add(base_code, qty_raw if side == SIDE_BUY else -qty_raw, sp)
+        cdef FillRow *row = self.fills.next_row()
+        row.ts_ns = now
+        row.instrument_id = num_id
+        row.side = side
+        row.liquidity = liquidity
+        row.qty = qty_raw / <double>_POW10F[sp]
+        row.px = px_raw / <double>_POW10F[pp]
+        row.fee = fee_exact
+        row.qty_raw = qty_raw
+        row.px_raw = px_raw
+        row.order_num = num
+        row.client_order_num = order.client_order_num
+        trade_id = <TradeId>identifier_new(TradeId, f"{self.venue}-{self._next_trade}")
+        self._next_trade += 1
+        if e.leaves == 0:
+            self._close(num, order)
+        # OrderFilled built in C from checked parts (the order's ids, the matcher's fill);
+        # ts_init is set on delivery
+        cdef OrderEvent event = <OrderEvent>OrderFilled.__new__(OrderFilled)
+        event._init_common(ORDER_EVENT_FILLED, order.trader_id, order.strategy_id,
+                           order.instrument_id, order.client_order_id, self._take_event_id(),
+                           now, 0)
+        event._venue_order_id = vid
+        event._trade_id = trade_id
+        event._order_side = side
+        event._qty_raw = qty_raw
+        event._size_precision = sp
+        event._px_raw = px_raw
+        event._price_precision = pp
+        event._commission = fee
+        event._liquidity_side = liquidity
+        self._post(now, event)
+        return 0
+
+    cdef uint64_t _take_event_id(self) noexcept:
+        self._next_event_id += 1
+        return self._next_event_id - 1
+
+    def _cash_plan(self, instrument: Instrument) -> tuple:
+        # what a fill of this instrument moves: worked out once per instrument
+        mult = instrument.multiplier
+        quote = instrument.quote_currency
+        base = instrument.base_currency
+        base_code = base.code if base is not None and instrument.kind in _CASH_KINDS else None
+        plan = (instrument.price_precision, instrument.size_precision, mult.raw, quote.code,
+                quote.precision, base_code,
+                instrument.price_precision + instrument.size_precision + mult.precision)
+        self._cash_plans[instrument.numeric_id] = plan
+        return plan
+
+    cpdef _cash_add(self, str code, object raw, int scale):
+        # balance of code = _cash[code][0] / 10**_cash[code][1]; the scale only grows
+        cdef list entry = self._cash.get(code)
+        cdef int have
+        if entry is None:
+            self._cash[code] = [raw, scale]
+            return None
+        have = entry[1]
+        if have >= scale:
+            entry[0] += raw * _POW10[have - scale]
+        else:
+            entry[0] = entry[0] * _POW10[scale - have] + raw
+            entry[1] = scale
+        return None
+
+    # -- reports ------------------------------------------------------------------------------
+
+    cdef int _report(self, int64_t ts_event, type cls, object order, object vid,
+                     tuple args) except -1:
+        """Build one event (ts_init at delivery) and send it back through the report latency."""
+        cdef uint64_t event_id = self._take_event_id()
+        cdef OrderEvent event
+        cdef Order o = <Order>order
+        if cls is OrderAccepted:
+            # every order's first event: built in C from the order's checked ids
+            event = <OrderEvent>OrderAccepted.__new__(OrderAccepted)
+            event._init_common(ORDER_EVENT_ACCEPTED, o.trader_id, o.strategy_id,
+                               o.instrument_id, o.client_order_id, event_id, ts_event, 0)
+            event._venue_order_id = vid
+            self._post(ts_event, event)
+            return 0
+        ids = (o.trader_id, o.strategy_id, o.instrument_id, o.client_order_id)
+        if cls is OrderRejected or cls is OrderCancelRejected:
+            args = (*ids, *args)
+        elif cls is OrderModifyRejected:
+            args = (*ids, args[0], vid)
+        elif cls is OrderUpdated:
+            args = (*ids, *args, vid)
+        else:  # Canceled, Expired, Triggered
+            args = (*ids, vid)
+        self._post(ts_event, cls(*args, event_id=event_id, ts_event=ts_event))
+        return 0
+
+    cdef int _post(self, int64_t ts_event, object event) except -1:
+        cdef int64_t delay = self.latency.report_delay()
+        if delay == 0 and len(self.outbound) == 0:
+            self._deliver(event)
+        else:
+            self.outbound.push(ts_event + delay, event)
+        return 0
+
+    cdef int _deliver(self, object event) except -1:
+        # A strategy may trade from inside a report (on_fill -> submit_order); with no latency
+        # that reports again before this call returns. Queue instead of nesting, so the node
+        # sees every event in the order the venue made them.
+        self._outbox.append(event)
+        if self._delivering:
+            return 0
+        self._delivering = True
+        cdef OrderEvent e
+        cdef object engine
+        try:
+            while self._outbox:
+                e = self._outbox.popleft()
+                e.ts_init = self._now()  # the delivery time
+                self.event_count += 1
+                engine = self.engine
+                if engine is None:
+                    continue
+                if type(engine) is ExecutionEngine:
+                    (<ExecutionEngine>engine).process_event(e)
+                else:
+                    engine.process_event(e)
+        finally:
+            self._delivering = False
+        return 0
+
+    # -- time ---------------------------------------------------------------------------------
+
+    def next_due_ns(self) -> int:
+        """Return when the venue next has work (a command, a report, an expiry); INT64_MAX if none."""
+        cdef int64_t due = self.inbound.head_ns
+        cdef SimMatcher m
+        if self.outbound.head_ns < due:
+            due = self.outbound.head_ns
+        for m in self.matchers.values():
+            if m.next_expire_ns < due:
+                due = m.next_expire_ns
+        return due
+
+    def process_due(self, int64_t now) -> None:
+        """Run everything due at or before now, in time order: reports, expiries, commands.
+
+        The runner calls this with the clock already at `now`; an item due earlier is
+        handled at its own due time as the event time.
+        """
+        cdef int64_t t_out, t_in, t_exp, t
+        cdef SimMatcher m
+        while True:
+            t_out, t_in = self.outbound.head_ns, self.inbound.head_ns
+            t_exp = t_in if not self.matchers else INT64_MAX
+            for m in self.matchers.values():
+                if m.next_expire_ns < t_exp:
+                    t_exp = m.next_expire_ns
+            t = min(t_out, t_in, t_exp)
+            if t > now:
+                return
+            if t_out == t:
+                self._deliver(self.outbound.pop()[1])
+            elif t_exp == t:
+                for num, matcher in self.matchers.items():
+                    m = <SimMatcher>matcher
+                    if m.next_expire_ns <= t:
+                        m.expire_orders(t)
+                        self._drain(m, self._by_num[num], None, None)
+            else:
+                self._arrive(<tuple>self.inbound.pop()[1], t)
+
+    def drain_matcher(self, numeric_id: int) -> None:
+        """Report what a matcher buffered while the runner fed it market data."""
+        self._drain(<SimMatcher>self.matchers[numeric_id], self._by_num[numeric_id], None, None)
+
+    def _drain_py(self, SimMatcher matcher, instrument, unknown=None, update=None) -> None:
+        self._drain(matcher, instrument, unknown, update)
+
+
+class SimExecutionClient(_SimCore, ExecutionClient):
     """Fill orders against the backtest's market data, with latency, fees and balances.
 
     Parameters
@@ -197,8 +724,6 @@ class SimExecutionClient(ExecutionClient):
         self.latency = latency or LatencyModel()
         self.fee_model = fee_model or FeeModel()
         self.account_type = account_type
-        self._cash: dict[str, list] = {}   # code -> [raw int, decimal digits]
-        self._cash_plans: dict[int, tuple] = {}
         starting = collections.defaultdict(Decimal)
         for amount, code in starting_balances:
             starting[code] += Decimal(amount)
@@ -209,24 +734,6 @@ class SimExecutionClient(ExecutionClient):
                 raw *= 10 ** exp
             self._cash_add(code, raw, max(-exp, 0))
         self.starting_balances = dict(starting)
-        self.inbound = LatencyQueue()   # commands on their way to the venue
-        self.outbound = LatencyQueue()  # venue events on their way to the node
-        self.fills = FillLog()
-        self.matchers: dict[int, SimMatcher] = {}
-        self._instruments: dict[Any, Instrument] = {}
-        self._by_num: dict[int, Instrument] = {}
-        self._orders: dict[int, Any] = {}      # venue order number -> Order, while open
-        self._num_of: dict[Any, int] = {}      # ClientOrderId -> venue order number, while open
-        self._next_order_num = 1
-        self._next_trade = 1
-        self._next_event_id = 1
-        self._outbox: collections.deque = collections.deque()
-        self._last_px: dict[int, int] = {}  # numeric id -> raw price of the last fill
-        self._fee_plans: dict[tuple[int, int], tuple] = {}
-        self._fee_exact: dict[str, int] = collections.defaultdict(int)    # 10**-36 units
-        self._fee_charged: dict[str, int] = collections.defaultdict(int)  # currency raw units
-        self._delivering = False
-        self.event_count = 0
         for instrument in instruments:
             self.add_instrument(instrument)
 
@@ -260,224 +767,6 @@ class SimExecutionClient(ExecutionClient):
         except KeyError:
             raise KeyError(f"venue {self.venue}: instrument {instrument_id} is not traded here") from None
 
-    # -- commands from the node (ExecutionClient contract) ------------------------------------
-
-    def submit_order(self, order: Any) -> None:
-        """Send a new order; it reaches the venue after the order latency."""
-        self._send(self.latency.insert_delay(), ("submit", order, None))
-
-    def cancel_order(self, order: Any) -> None:
-        """Ask to cancel an open order; it reaches the venue after the order latency."""
-        self._send(self.latency.cancel_delay(), ("cancel", order, None))
-
-    def modify_order(self, order: Any, quantity: Quantity | None = None, price: Price | None = None,
-                     trigger_price: Price | None = None) -> None:
-        """Ask to amend an open order (None = unchanged); it reaches the venue after the latency."""
-        self._send(self.latency.cancel_delay(), ("modify", order, (quantity, price, trigger_price)))
-
-    def _send(self, delay: int, command: tuple) -> None:
-        now = self.timestamp_ns()
-        if delay == 0 and len(self.inbound) == 0:
-            self._arrive(command, now)
-        else:
-            self.inbound.push(now + delay, command)
-
-    # -- the venue side -----------------------------------------------------------------------
-
-    def _arrive(self, command: tuple, now: int) -> None:
-        kind, order, args = command
-        instrument = self._instruments.get(order.instrument_id)
-        if instrument is None:
-            self._report(now, OrderRejected, order, None,
-                         f"instrument {order.instrument_id} is not traded on {self.venue}")
-            return
-        matcher = self.matchers[instrument.numeric_id]
-        if kind == "submit":
-            self._arrive_submit(order, instrument, matcher, now)
-        elif kind == "cancel":
-            num = self._num_of.get(order.client_order_id, 0)
-            matcher.cancel_order(num, now)
-            self._drain(matcher, instrument, order if num == 0 else None)
-        else:
-            self._arrive_modify(order, args, instrument, matcher, now)
-
-    def _arrive_submit(self, order: Any, instrument: Instrument, matcher: SimMatcher,
-                       now: int) -> None:
-        pp = order.price_precision
-        try:
-            # raw fields, not Price / Quantity objects: this runs once per order
-            qty = _raw_rescaled(order.quantity_raw, order.size_precision,
-                                instrument.size_precision, "quantity")
-            price = _raw_rescaled(order.price_raw, pp, instrument.price_precision, "price") \
-                if order.price_raw else 0
-            trigger = _raw_rescaled(order.trigger_price_raw, pp, instrument.price_precision,
-                                    "trigger price") if order.trigger_price_raw else 0
-        except ValueError as e:
-            self._report(now, OrderRejected, order, None, str(e))
-            return
-        num = self._next_order_num
-        self._next_order_num += 1
-        self._orders[num] = order
-        self._num_of[order.client_order_id] = num
-        matcher.submit_order(num, int(order.side), int(order.order_type), qty, price, trigger,
-                             tif=int(order.time_in_force), expire_ns=order.expire_time_ns,
-                             post_only=order.post_only, reduce_only=order.reduce_only, now=now)
-        self._drain(matcher, instrument)
-
-    def _arrive_modify(self, order: Any, args: tuple, instrument: Instrument,
-                       matcher: SimMatcher, now: int) -> None:
-        quantity, price, trigger = args
-        num = self._num_of.get(order.client_order_id, 0)
-        try:
-            q = _raw_at(quantity, instrument.size_precision, "quantity") if quantity is not None else 0
-            p = _raw_at(price, instrument.price_precision, "price") if price is not None else 0
-            t = _raw_at(trigger, instrument.price_precision, "trigger price") \
-                if trigger is not None else 0
-        except ValueError as e:
-            self._report(now, OrderModifyRejected, order, self._venue_id(num), str(e))
-            return
-        matcher.modify_order(num, q, p, t, now)
-        self._drain(matcher, instrument, order if num == 0 else None, args)
-
-    @staticmethod
-    def _venue_id(num: int) -> VenueOrderId | None:
-        # decimal digits: valid by construction, so no check
-        return <VenueOrderId>identifier_new(VenueOrderId, str(num)) if num else None
-
-    def _drain(self, matcher: SimMatcher, instrument: Instrument, unknown: Any = None,
-               update: tuple | None = None) -> None:
-        """Turn the matcher's buffered events into order events and report them."""
-        for e in matcher.drain_list():
-            num, now, kind = e[0], e[1], e[2]
-            order = self._orders.get(num, unknown)
-            if order is None:
-                continue
-            vid = self._venue_id(num)
-            if kind == SIM_FILLED:
-                self._on_fill(order, instrument, matcher, num, e, vid)
-            elif kind == SIM_ACCEPTED:
-                self._report(now, OrderAccepted, order, vid)
-            elif kind == SIM_REJECTED:
-                self._close(num, order)
-                self._report(now, OrderRejected, order, None, SIM_REASONS[e[8]])
-            elif kind == SIM_CANCELED:
-                self._close(num, order)
-                self._report(now, OrderCanceled, order, vid)
-            elif kind == SIM_EXPIRED:
-                self._close(num, order)
-                self._report(now, OrderExpired, order, vid)
-            elif kind == SIM_TRIGGERED:
-                self._report(now, OrderTriggered, order, vid)
-            elif kind == SIM_UPDATED:
-                if update is None:  # a reduce-only order trimmed on arrival
-                    fields = (Quantity.from_raw(e[4], instrument.size_precision), None, None)
-                else:
-                    fields = update
-                self._report(now, OrderUpdated, order, vid, *fields)
-            elif kind == SIM_CANCEL_REJECTED:
-                self._report(now, OrderCancelRejected, order, None, SIM_REASONS[e[8]])
-            elif kind == SIM_MODIFY_REJECTED:
-                self._report(now, OrderModifyRejected, order, vid if num else None,
-                             SIM_REASONS[e[8]])
-
-    def _close(self, num: int, order: Any) -> None:
-        self._orders.pop(num, None)
-        self._num_of.pop(order.client_order_id, None)
-
-    def _fee_plan(self, instrument: Instrument, liquidity: int) -> tuple:
-        # (rate as integer, 10**k turning px*qty*mult*rate into 10**-36 units, currency):
-        # worked out once per instrument and liquidity side
-        key = (instrument.numeric_id, liquidity)
-        plan = self._fee_plans.get(key)
-        if plan is None:
-            rate = Decimal(self.fee_model.rate(instrument, liquidity))
-            exp = rate.as_tuple().exponent
-            rate_int = int(rate.scaleb(-exp))
-            mult = instrument.multiplier
-            digits = instrument.price_precision + instrument.size_precision + mult.precision - exp
-            if digits > FEE_DIGITS:
-                raise ValueError(f"venue {self.venue}: fee rate {rate} of {instrument.id} has "
-                                 f"too many digits for exact fee sums")
-            plan = (rate_int * mult.raw * 10 ** (FEE_DIGITS - digits), instrument.quote_currency,
-                    digits)
-            self._fee_plans[key] = plan
-        return plan
-
-    def _charge_fee(self, instrument: Instrument, px_raw: int, qty_raw: int,
-                    liquidity: int) -> tuple[Money, float]:
-        """Return (commission charged now, exact fee as a float); see docs/fills.md "Fees".
-
-        The exact fees of a currency are summed as integers; each fill is charged the change
-        of that sum rounded half-even to the currency's digits, so the charges add up to the
-        rounded exact total and small fills are not lost to rounding.
-        """
-        key = (instrument.numeric_id, liquidity)
-        plan = self._fee_plans.get(key)
-        if plan is None:
-            plan = self._fee_plan(instrument, liquidity)
-        factor, currency, digits = plan
-        if factor == 0:
-            return money_new(0, currency), 0.0
-        exact = px_raw * qty_raw * factor
-        code = currency.code
-        total = self._fee_exact[code] + exact
-        self._fee_exact[code] = total
-        charged = _round_half_even(total, _POW10[FEE_DIGITS - currency.precision])
-        raw = charged - self._fee_charged[code]
-        self._fee_charged[code] = charged
-        return money_new(raw, currency), exact / 1e36
-
-    def _on_fill(self, order: Any, instrument: Instrument, matcher: SimMatcher, num: int, e: tuple,
-                 vid: VenueOrderId) -> None:
-        now, px_raw, qty_raw, leaves, side, liquidity = e[1], e[3], e[4], e[5], e[6], e[7]
-        fee, fee_exact = self._charge_fee(instrument, px_raw, qty_raw, liquidity)
-        num_id = instrument.numeric_id
-        self._last_px[num_id] = px_raw
-        plan = self._cash_plans.get(num_id)
-        if plan is None:
-            plan = self._cash_plan(instrument)
-        pp, sp, mult_raw, quote_code, quote_prec, base_code, scale = plan
-        # cash moves as exact ints at the currency's scale (see _cash_add); a Decimal only
-        # when somebody reads `balances`
-        notional = px_raw * qty_raw * mult_raw
-        self._cash_add(quote_code, -notional if side == _BUY else notional, scale)
-        if (<Money>fee).raw:
-            self._cash_add(quote_code, -(<Money>fee).raw, quote_prec)
-        if base_code is not None:
-            self._cash_add(base_code, qty_raw if side == _BUY else -qty_raw, sp)
-        self.fills.append(now, num_id, side, liquidity, qty_raw / _POW10F[sp],
-                          px_raw / _POW10F[pp], fee_exact, qty_raw, px_raw, num,
-                          order.client_order_num)
-        trade_id = <TradeId>identifier_new(TradeId, f"{self.venue}-{self._next_trade}")
-        self._next_trade += 1
-        if leaves == 0:
-            self._close(num, order)
-        self._report(now, OrderFilled, order, vid, trade_id, side, quantity_new(qty_raw, sp),
-                     price_new(px_raw, pp), fee, liquidity)
-
-    def _cash_plan(self, instrument: Instrument) -> tuple:
-        # what a fill of this instrument moves: worked out once per instrument
-        mult = instrument.multiplier
-        quote = instrument.quote_currency
-        base = instrument.base_currency
-        base_code = base.code if base is not None and instrument.kind in _CASH_KINDS else None
-        plan = (instrument.price_precision, instrument.size_precision, mult.raw, quote.code,
-                quote.precision, base_code,
-                instrument.price_precision + instrument.size_precision + mult.precision)
-        self._cash_plans[instrument.numeric_id] = plan
-        return plan
-
-    def _cash_add(self, code: str, raw: int, scale: int) -> None:
-        # balance of code = _cash[code][0] / 10**_cash[code][1]; the scale only grows
-        entry = self._cash.get(code)
-        if entry is None:
-            self._cash[code] = [raw, scale]
-        elif entry[1] >= scale:
-            entry[0] += raw * _POW10[entry[1] - scale]
-        else:
-            entry[0] = entry[0] * _POW10[scale - entry[1]] + raw
-            entry[1] = scale
-
     @property
     def balances(self):
         """Return the cash balances, exact: {currency code: Decimal}."""
@@ -485,106 +774,6 @@ class SimExecutionClient(ExecutionClient):
         for code, (raw, scale) in self._cash.items():
             out[code] = Decimal(raw).scaleb(-scale, _EXACT)
         return out
-
-    # -- reports ------------------------------------------------------------------------------
-
-    def _report(self, ts_event: int, cls: type, order: Any, vid: VenueOrderId | None,
-                *args: Any) -> None:
-        """Build one event (ts_init at delivery) and send it back through the report latency."""
-        event_id = self._next_event_id
-        self._next_event_id += 1
-        cdef OrderEvent event
-        if cls is OrderFilled or cls is OrderAccepted:
-            # the two events of every order: built in C from checked parts (the order's ids,
-            # the matcher's fill); ts_init is set on delivery
-            event = <OrderEvent>cls.__new__(cls)
-            event._init_common(ORDER_EVENT_FILLED if cls is OrderFilled else ORDER_EVENT_ACCEPTED,
-                               order.trader_id, order.strategy_id, order.instrument_id,
-                               order.client_order_id, event_id, ts_event, 0)
-            event._venue_order_id = vid
-            if cls is OrderFilled:
-                trade_id, side, qty, px, fee, liquidity = args
-                event._trade_id = trade_id
-                event._order_side = side
-                event._qty_raw = (<Quantity>qty).raw
-                event._size_precision = (<Quantity>qty).precision
-                event._px_raw = (<Price>px).raw
-                event._price_precision = (<Price>px).precision
-                event._commission = fee
-                event._liquidity_side = liquidity
-            self._post(ts_event, event)
-            return
-        ids = (order.trader_id, order.strategy_id, order.instrument_id, order.client_order_id)
-        if cls is OrderAccepted:
-            args = (*ids, vid)
-        elif cls in (OrderRejected, OrderCancelRejected):
-            args = (*ids, *args)
-        elif cls is OrderModifyRejected:
-            args = (*ids, args[0], vid)
-        elif cls is OrderUpdated:
-            args = (*ids, *args, vid)
-        elif cls is OrderFilled:
-            args = (*ids, vid, *args)
-        else:  # Canceled, Expired, Triggered
-            args = (*ids, vid)
-        self._post(ts_event, cls(*args, event_id=event_id, ts_event=ts_event))
-
-    def _post(self, ts_event: int, event: Any) -> None:
-        delay = self.latency.report_delay()
-        if delay == 0 and len(self.outbound) == 0:
-            self._deliver(event)
-        else:
-            self.outbound.push(ts_event + delay, event)
-
-    def _deliver(self, event: Any) -> None:
-        # A strategy may trade from inside a report (on_fill -> submit_order); with no latency
-        # that reports again before this call returns. Queue instead of nesting, so the node
-        # sees every event in the order the venue made them.
-        self._outbox.append(event)
-        if self._delivering:
-            return
-        self._delivering = True
-        cdef OrderEvent e
-        try:
-            while self._outbox:
-                e = self._outbox.popleft()
-                e.ts_init = self.timestamp_ns()  # the delivery time
-                self.event_count += 1
-                if self.engine is not None:
-                    self.engine.process_event(e)
-        finally:
-            self._delivering = False
-
-    # -- time ---------------------------------------------------------------------------------
-
-    def next_due_ns(self) -> int:
-        """Return when the venue next has work (a command, a report, an expiry); INT64_MAX if none."""
-        due = min(self.inbound.head_ns, self.outbound.head_ns)
-        for matcher in self.matchers.values():
-            due = min(due, matcher.next_expire_ns)
-        return due
-
-    def process_due(self, now: int) -> None:
-        """Run everything due at or before now, in time order: reports, expiries, commands.
-
-        The runner calls this with the clock already at `now`; an item due earlier is
-        handled at its own due time as the event time.
-        """
-        while True:
-            t_out, t_in = self.outbound.head_ns, self.inbound.head_ns
-            t_exp = min((m.next_expire_ns for m in self.matchers.values()), default=t_in)
-            t = min(t_out, t_in, t_exp)
-            if t > now:
-                return
-            if t_out == t:
-                self._deliver(self.outbound.pop()[1])
-            elif t_exp == t:
-                for num, matcher in self.matchers.items():
-                    if matcher.next_expire_ns <= t:
-                        matcher.expire_orders(t)
-                        self._drain(matcher, self._by_num[num])
-            else:
-                self._arrive(self.inbound.pop()[1], t)
 
     # -- market data by hand (tests; the runner feeds the matchers directly) -----------------
 
@@ -597,7 +786,7 @@ class SimExecutionClient(ExecutionClient):
                             _rescaled(tick.ask_raw, pp, instrument.price_precision),
                             _rescaled(tick.bid_size_raw, sp, instrument.size_precision),
                             _rescaled(tick.ask_size_raw, sp, instrument.size_precision))
-        self._drain(matcher, instrument)
+        self._drain_py(matcher, instrument)
 
     def process_trade(self, tick: Any) -> None:
         """Show the venue a market trade."""
@@ -606,7 +795,7 @@ class SimExecutionClient(ExecutionClient):
         matcher.apply_trade(tick.ts_event,
                             _rescaled(tick.price_raw, tick.price_precision, instrument.price_precision),
                             _rescaled(tick.size_raw, tick.size_precision, instrument.size_precision))
-        self._drain(matcher, instrument)
+        self._drain_py(matcher, instrument)
 
     def process_book_delta(self, delta: Any) -> None:
         """Show the venue one L2 book change (ADD / UPDATE set the level, DELETE removes it)."""
@@ -621,11 +810,7 @@ class SimExecutionClient(ExecutionClient):
             matcher.apply_book_level(delta.ts_event, int(delta.side),
                                      _rescaled(delta.price_raw, delta.price_precision,
                                                instrument.price_precision), size)
-        self._drain(matcher, instrument)
-
-    def drain_matcher(self, numeric_id: int) -> None:
-        """Report what a matcher buffered while the runner fed it market data."""
-        self._drain(self.matchers[numeric_id], self._by_num[numeric_id])
+        self._drain_py(matcher, instrument)
 
     # -- account ------------------------------------------------------------------------------
 
