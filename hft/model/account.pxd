@@ -14,4 +14,4 @@ cdef class CashAccount:
     cdef readonly int fill_count
 
     cdef int _check_currency(self, Currency cur) except -1
-    cdef int _commit(self, dict total_delta, dict locked_delta, str what) except -1
+    cdef int _commit(self, dict total_delta, dict locked_delta, object what) except -1

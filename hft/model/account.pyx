@@ -60,6 +60,12 @@ cdef inline void _add(dict delta, Currency cur, object raw):
     delta[cur] = delta.get(cur, 0) + raw
 
 
+
+cdef str _what(object what):
+    if isinstance(what, OrderFilled):
+        return f"fill {what.trade_id} of {what.client_order_id}"
+    return what
+
 @cython.final
 cdef class CashAccount:
     """Hold one account's balances and move them on fills, deposits and locks.
@@ -101,19 +107,21 @@ cdef class CashAccount:
                              f"{self.base_currency}, cannot hold {cur}")
         return 0
 
-    cdef int _commit(self, dict total_delta, dict locked_delta, str what) except -1:
-        # check every currency first, then apply: a refused change leaves nothing half-done
+    cdef int _commit(self, dict total_delta, dict locked_delta, object what) except -1:
+        # check every currency first, then apply: a refused change leaves nothing half-done.
+        # `what` names the change in error texts: a str, or the OrderFilled (its text is built
+        # only when there is an error: fills are the hot path)
         cdef Currency cur
-        for cur in set(total_delta) | set(locked_delta):
+        for cur in (set(total_delta) | set(locked_delta) if locked_delta else total_delta):
             self._check_currency(cur)
             total = self._total.get(cur, 0) + total_delta.get(cur, 0)
             locked = self._locked.get(cur, 0) + locked_delta.get(cur, 0)
             if locked < 0:
-                raise ValueError(f"CashAccount {self.account_id}: {what} would unlock more "
+                raise ValueError(f"CashAccount {self.account_id}: {_what(what)} would unlock more "
                                  f"{cur} than is locked ({money_new(self._locked.get(cur, 0), cur)})")
             if total - locked < 0:
                 raise AccountBalanceNegative(
-                    f"CashAccount {self.account_id}: {what} would take free {cur} to "
+                    f"CashAccount {self.account_id}: {_what(what)} would take free {cur} to "
                     f"{_fmt(total - locked, cur)} (total {_fmt(self._total.get(cur, 0), cur)}, "
                     f"locked {_fmt(self._locked.get(cur, 0), cur)}, change "
                     f"{_fmt(total_delta.get(cur, 0), cur)})"
@@ -177,7 +185,7 @@ cdef class CashAccount:
             _add(total, fee.currency, -fee.raw)
         if unlock is not None:
             _add(locked, unlock.currency, -unlock.raw)
-        self._commit(total, locked, f"fill {fill.trade_id} of {fill.client_order_id}")
+        self._commit(total, locked, fill)
         self.fill_count += 1
 
     def deposit(self, Money amount not None) -> None:
