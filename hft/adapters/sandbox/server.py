@@ -27,6 +27,7 @@ import ipaddress
 import logging
 import random
 import socket
+import threading
 import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -598,12 +599,16 @@ class SandboxServer:
         synthetic = cfg.synthetic
         chunk = np.empty(0, dtype=QUOTE_DTYPE)
         pos = 0
-        t0 = loop.time()
+        # time.monotonic, not loop.time: uvloop's loop time is cached in whole milliseconds
+        t0 = time.monotonic()
         data_t0 = None
         sent = 0
+        pacer = None
         try:
             await self._first_login.wait()
-            t0 = loop.time()
+            t0 = time.monotonic()
+            if synthetic and cfg.rate <= _PACED_MAX_RATE:
+                pacer = _Pacer(loop, 1.0 / cfg.rate)
             while True:
                 if pos >= len(chunk):
                     try:
@@ -613,7 +618,7 @@ class SandboxServer:
                         return
                     pos = 0
                     continue
-                elapsed = loop.time() - t0
+                elapsed = time.monotonic() - t0
                 if synthetic:
                     due = int(elapsed * cfg.rate) - sent
                     wait = (sent + 1) / cfg.rate - elapsed
@@ -626,7 +631,10 @@ class SandboxServer:
                     wait = (int(chunk["ts_event"][end]) - horizon) / cfg.speed / 1e9 \
                         if end < len(chunk) else 0.0
                 if due <= 0:
-                    await asyncio.sleep(max(wait, 0.0))
+                    if pacer is not None:
+                        await pacer.wait()  # sub-ms: the loop's timers tick in whole ms
+                    else:
+                        await asyncio.sleep(max(wait, 0.0))
                     continue
                 n = min(due, len(chunk) - pos, cfg.max_batch)
                 batch = chunk[pos:pos + n].copy()
@@ -643,6 +651,55 @@ class SandboxServer:
             raise
         except Exception:
             log.exception("venue: market data stopped")
+        finally:
+            if pacer is not None:
+                pacer.stop()
+
+
+# Synthetic quotes up to this rate leave one per QUOTES frame at a steady pace (a thread wakes
+# the loop each period); above it they leave in the batches the loop's 1 ms timers allow.
+_PACED_MAX_RATE = 20_000.0
+
+
+class _Pacer:
+    """Wake an asyncio loop every `period_s` from a thread, finer than the loop's 1 ms timers.
+
+    uvloop (libuv) timers have millisecond resolution, so a 10 k/s random walk sleeping on the
+    loop leaves in bursts of ~10 quotes per frame; a client's tick-to-order latency would then
+    measure the burst, not the client. The thread sleeps to absolute deadlines (no drift) and
+    sets an asyncio.Event through `call_soon_threadsafe`.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, period_s: float) -> None:
+        self._loop = loop
+        self._period_s = period_s
+        self._event = asyncio.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="venue-pacer", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        deadline = time.monotonic()
+        while not self._stop.is_set():
+            deadline += self._period_s
+            delay = deadline - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            else:
+                deadline -= delay  # fell behind (a loaded machine): restart the grid from now
+            try:
+                self._loop.call_soon_threadsafe(self._event.set)
+            except RuntimeError:  # the loop closed under us
+                return
+
+    async def wait(self) -> None:
+        """Wait for the next period's wake-up."""
+        self._event.clear()
+        await self._event.wait()
+
+    def stop(self) -> None:
+        """Stop the thread (it ends within one period)."""
+        self._stop.set()
 
 
 def run_cli(args) -> int:
