@@ -68,6 +68,7 @@ cdef str _decode_error(str kind, int status):
 
 @cython.final
 @cython.freelist(128)
+@cython.no_gc  # holds ids only: no cycle; untracked, so a tick costs the GC nothing
 cdef class QuoteTick:
     """Hold a top-of-book quote: bid/ask price and size at one instant.
 
@@ -201,6 +202,7 @@ cdef void quote_fill_record(QuoteTick tick, uint32_t numeric_id, QuoteRecord *ou
 
 @cython.final
 @cython.freelist(128)
+@cython.no_gc  # holds ids only: no cycle; untracked, so a tick costs the GC nothing
 cdef class TradeTick:
     """Hold one trade printed by a venue: price, size (> 0), aggressor side and trade id."""
 
@@ -419,6 +421,7 @@ cdef class Bar:
 
 @cython.final
 @cython.freelist(128)
+@cython.no_gc  # holds ids only: no cycle; untracked, so a tick costs the GC nothing
 cdef class BookDelta:
     """Change one L2 price level: ADD / UPDATE (size is the new level size) / DELETE, or CLEAR.
 
