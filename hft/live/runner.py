@@ -23,6 +23,7 @@ quote handler in the data engine once the node has started.
 from __future__ import annotations
 
 import asyncio
+import gc
 import signal
 import sys
 import time
@@ -170,6 +171,11 @@ async def run_live_async(node: Any, *, duration_s: float | None = None,
                 asyncio.FIRST_COMPLETED)
             for t in pending:
                 t.cancel()
+        # what the node built to start (config, instruments, strategies, links) lives for the
+        # whole run: move it out of the collector's sight so a full collection on the hot path
+        # walks only what the run allocates
+        gc.collect()
+        gc.freeze()
         if report_every_s and out is not None:
             async def report() -> None:
                 while True:
@@ -188,6 +194,7 @@ async def run_live_async(node: Any, *, duration_s: float | None = None,
         run.reason = run.reason or "cancel"
         _hard_stop(node)
     finally:
+        gc.unfreeze()
         if reporter is not None:
             reporter.cancel()
         for signum in installed:

@@ -279,6 +279,7 @@ class SandboxClient(ExecutionClient):
         for ins in instruments:
             self.add_instrument(ins)
         self._orders: dict[int, Any] = {}          # client order num -> Order, all sent
+        self._maybe_open: dict[int, Any] = {}      # the same, less those seen closed
         self._sent_ns: dict[int, int] = {}         # awaiting a first report (round trip)
         self._held: dict[int, Any] = {}            # terminal reports waiting for fills
         self._resent: set[int] = set()
@@ -374,7 +375,18 @@ class SandboxClient(ExecutionClient):
 
     def open_orders(self) -> list[Any]:
         """Return the orders of this client that are open or in flight."""
-        return [o for o in self._orders.values() if o.is_open or o.is_inflight]
+        # scan only orders not yet seen closed (a closed order never reopens): the stop's
+        # idle check runs on every event and must not walk every order of the session
+        maybe = self._maybe_open
+        out, closed = [], []
+        for num, o in maybe.items():
+            if o.is_open or o.is_inflight:
+                out.append(o)
+            else:
+                closed.append(num)
+        for num in closed:
+            del maybe[num]
+        return out
 
     async def wait_orders_closed(self, timeout_s: float) -> bool:
         """Wait until no order of this client is open; return False on timeout."""
@@ -744,6 +756,7 @@ class SandboxClient(ExecutionClient):
         """Send a new order; a throttle or an open breaker rejects it at once, locally."""
         num = order.client_order_num
         self._orders[num] = order
+        self._maybe_open[num] = order
         now = self.timestamp_ns()
         if not self.breaker.allow():
             self._reject_local(order, f"circuit breaker open for venue {self.venue}")
