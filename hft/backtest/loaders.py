@@ -524,7 +524,8 @@ class NpzSource:
                 n = min(self.chunk_rows, total - done)
                 arr = np.frombuffer(mm, dtype=dtype, count=n, offset=offset + done * size)
                 last_ts = self._check(arr, done, last_ts)
-                if self.instrument_id is not None:
+                if self.instrument_id is not None and (arr["instrument_id"] != self.instrument_id).any():
+                    # renumber only when the file's ids differ: the common case stays a view
                     arr = arr.copy()
                     arr["instrument_id"] = self.instrument_id
                 done += n
@@ -559,7 +560,8 @@ class NpzSource:
                     raise DataError(f"{self.path}: truncated at record {done + len(buf) // dtype.itemsize}")
                 arr = np.frombuffer(buf, dtype=dtype)
                 last_ts = self._check(arr, done, last_ts)
-                if self.instrument_id is not None:
+                if self.instrument_id is not None and (arr["instrument_id"] != self.instrument_id).any():
+                    # renumber only when the file's ids differ: the common case stays a view
                     arr = arr.copy()
                     arr["instrument_id"] = self.instrument_id
                 done += n

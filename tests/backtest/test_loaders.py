@@ -354,3 +354,11 @@ def test_npz_of_book_deltas_round_trips(tmp_path):
     np.savez(tmp_path / "bad.npz", bad)
     with pytest.raises(DataError, match="record 7: field 'action' is invalid"):
         _load(NpzSource(tmp_path / "bad.npz"))
+
+
+def test_npz_renumbers_instrument_ids_only_when_they_differ(tmp_path):
+    write_npz(tmp_path / "q.npz", quote_chunks(100, seed=3, instrument_id=7))
+    same = next(iter(NpzSource(tmp_path / "q.npz", instrument_id=7)))
+    assert not same.flags.writeable  # a view of the mapped file, not a copy
+    other = next(iter(NpzSource(tmp_path / "q.npz", instrument_id=2)))
+    assert (other["instrument_id"] == 2).all()
