@@ -368,7 +368,7 @@ cdef class DataEngine:
             book = OrderBook(delta.price_precision, delta.size_precision)
             self.cache._books[iid] = book
         if delta.action == BOOK_CLEAR:
-            book.clear()
+            book.clear(delta.side)  # SIDE_NONE clears both sides, BUY/SELL only that one
         else:
             book.update(delta.side, delta.price_raw,
                         0 if delta.action == BOOK_DELETE else delta.size_raw)
@@ -384,8 +384,12 @@ cdef class DataEngine:
         iid = snapshot.instrument_id
         bids, asks = snapshot.bids, snapshot.asks
         levels = bids + asks
-        pp = max((p.precision for p, _ in levels), default=0)
-        sp = max((q.precision for _, q in levels), default=0)
+        instrument = self.cache.instrument(iid)
+        # an empty snapshot still gets the instrument's precisions; finer levels widen them
+        pp = max([p.precision for p, _ in levels]
+                 + ([instrument.price_precision] if instrument is not None else []), default=0)
+        sp = max([q.precision for _, q in levels]
+                 + ([instrument.size_precision] if instrument is not None else []), default=0)
         book = self.cache._books.get(iid)
         if book is None or book.price_precision != pp or book.size_precision != sp:
             book = OrderBook(pp, sp)

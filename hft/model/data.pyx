@@ -425,8 +425,9 @@ cdef class Bar:
 cdef class BookDelta:
     """Change one L2 price level: ADD / UPDATE (size is the new level size) / DELETE, or CLEAR.
 
-    `side` is SIDE_BUY for a bid level and SIDE_SELL for an ask; CLEAR takes SIDE_NONE and
-    no price or size (pass None). DELETE has size 0.
+    `side` is SIDE_BUY for a bid level and SIDE_SELL for an ask; CLEAR takes no price or size
+    (pass None) and clears the whole book with SIDE_NONE, or one side with SIDE_BUY/SIDE_SELL
+    (as the BOOK_DELTA record allows). DELETE has size 0.
     """
 
     def __init__(self, InstrumentId instrument_id not None, BookAction action, int side,
@@ -435,8 +436,9 @@ cdef class BookDelta:
         if action not in (BOOK_ADD, BOOK_UPDATE, BOOK_DELETE, BOOK_CLEAR):
             raise ValueError(f"BookDelta: unknown action {action!r}")
         if action == BOOK_CLEAR:
-            if side != SIDE_NONE or price is not None or size is not None:
-                raise ValueError("BookDelta: CLEAR takes side SIDE_NONE and no price or size")
+            if side not in (SIDE_NONE, SIDE_BUY, SIDE_SELL) or price is not None or size is not None:
+                raise ValueError("BookDelta: CLEAR takes side SIDE_NONE (whole book), SIDE_BUY or "
+                                 "SIDE_SELL, and no price or size")
         else:
             if side not in (SIDE_BUY, SIDE_SELL):
                 raise ValueError(f"BookDelta: side must be SIDE_BUY (bid) or SIDE_SELL (ask), "

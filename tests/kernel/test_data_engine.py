@@ -1,6 +1,6 @@
 """DataEngine: cache, subscriber order, bus publishing on demand, bars built from ticks."""
 
-from hft.core.encoding import SIDE_BUY
+from hft.core.encoding import SIDE_BUY, SIDE_SELL
 from hft.kernel.cache import Cache
 from hft.kernel.clock import TestClock
 from hft.kernel.data_engine import DataEngine
@@ -138,3 +138,14 @@ def test_time_bars_start_at_the_first_tick_not_at_the_epoch():
     engine.process_quote(quote("1.1", "1.2", t0))
     clock.advance_time(t0 + 60 * S)
     assert fired == [] and [b.ts_event for b in bars] == [t0 - 5 * S + 60 * S]
+
+
+def test_a_one_side_clear_keeps_the_other_side():
+    engine, clock, bus = _engine()
+    bid, ask, qty = Price.from_str("1.10000"), Price.from_str("1.10002"), Quantity.from_str("5")
+    engine.process_book_delta(BookDelta(EURUSD, BookAction.BOOK_ADD, SIDE_BUY, bid, qty, 1, 0, 0))
+    engine.process_book_delta(BookDelta(EURUSD, BookAction.BOOK_ADD, SIDE_SELL, ask, qty, 2, 0, 0))
+    engine.process_book_delta(BookDelta(EURUSD, BookAction.BOOK_CLEAR, SIDE_SELL, None, None,
+                                        3, 0, 0))
+    book = engine.cache.book(EURUSD)
+    assert book.best_ask is None and book.best_bid == 110000
