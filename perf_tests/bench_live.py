@@ -65,7 +65,9 @@ def _config(port: int):
         "instruments": [{"id": "EUR/USD.SANDBOX", "kind": "fx", "price_precision": 5,
                          "size_precision": 0, "quote_currency": "USD"}],
         "venues": [{"name": "SANDBOX", "kind": "sandbox", "url": f"ws://127.0.0.1:{port}",
-                    "api_key_env": "HFT_API_KEY", "starting_balances": ["100000000 USD"]}],
+                    "api_key_env": "HFT_API_KEY", "starting_balances": ["100000000 USD"],
+                    # the strategy sends 1,000 orders/s: keep the default limit out of the way
+                    "orders_per_second": 10_000.0, "order_burst": 1_000}],
         "strategies": [{"path": "perf_tests.bench_live:EveryTenth",
                         "config": {"instrument_id": "EUR/USD.SANDBOX"}}],
     }, check_strategies=True)

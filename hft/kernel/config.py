@@ -216,6 +216,8 @@ class VenueConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
     api_secret_env: str | None = None
     feed: Literal["direct", "shm"] = "direct"  # live quotes: the venue socket or a quote board
     feed_name: str | None = None  # feed = "shm": the board `hft feed --board NAME` creates
+    orders_per_second: float = 1000.0  # live: outbound order rate limit (token bucket)
+    order_burst: int = 100  # live: orders that may go at once before the rate applies
 
     def __post_init__(self) -> None:
         if not self.name:
@@ -223,6 +225,10 @@ class VenueConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
         if self.feed == "shm" and not self.feed_name:
             raise _invalid("feed_name", "the quote board's name when feed = \"shm\" (the "
                                         "--board of `hft feed`)")
+        if not self.orders_per_second > 0:
+            raise _invalid("orders_per_second", f"> 0, got {self.orders_per_second}")
+        if self.order_burst < 1:
+            raise _invalid("order_burst", f">= 1, got {self.order_burst}")
         if self.kind not in ("sim", "sandbox"):
             try:
                 split_path(self.kind)

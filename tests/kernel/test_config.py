@@ -224,3 +224,12 @@ def test_configs_are_frozen():
     inst = InstrumentConfig(id="A.B", price_precision=2, size_precision=0)
     with pytest.raises(AttributeError):
         inst.price_precision = 3
+
+
+def test_venue_order_rate_limit_must_be_positive():
+    import pytest as _pytest
+
+    from hft.kernel.config import ConfigError, config_from_dict
+
+    with _pytest.raises(ConfigError, match=r"venues\[0\]\.orders_per_second"):
+        config_from_dict({"venues": [{"name": "X", "orders_per_second": 0}]})

@@ -910,7 +910,8 @@ def create_sandbox_venue(node: Any, config: Any) -> SandboxClient:
     instruments = [i for i in node.cache.instruments() if i.id.venue.value == config.name]
     client = SandboxClient(config.name, config.url, key_id, secret, instruments,
                            telemetry=telemetry,
-                           breaker=CircuitBreaker(node.clock.timestamp_ns, name=config.name))
+                           breaker=CircuitBreaker(node.clock.timestamp_ns, name=config.name),
+                           rate_limiter=RateLimiter(config.orders_per_second, config.order_burst))
     client.data_engine = node.data_engine
     if getattr(config, "feed", "direct") == "shm":
         # quotes come from the shared-memory board a separate `hft feed` process fills;
