@@ -103,7 +103,7 @@ def _summary(node: Any, run: LiveRun) -> str:
         lines.append(f"orders still open at stop: {run.orders_left_open}")
     for pos in node.cache.positions_open():
         lines.append(f"position {pos.instrument_id.value} {pos.strategy_id.value}: "
-                     f"{pos.signed_qty} (realized {pos.realized_pnl_decimal})")
+                     f"{pos.signed_qty} (realized {pos.realized_pnl})")
     try:
         lines.append(f"total pnl: {node.portfolio.total_pnl_float():.6g}")
     except Exception:  # a portfolio without prices yet
