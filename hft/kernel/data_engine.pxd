@@ -59,6 +59,8 @@ cdef class DataEngine:
 
     cpdef void process_quote(self, QuoteTick quote) except *
     cpdef Py_ssize_t process_quotes(self, list quotes) except -1
+    cpdef Py_ssize_t process_quote_records(self, const uint8_t[:, ::1] records,
+                                           instruments) except -1
     cpdef void process_trade(self, TradeTick trade) except *
     cpdef void process_bar(self, Bar bar) except *
     cpdef void process_book_delta(self, BookDelta delta) except *

@@ -30,6 +30,7 @@ Errors raised by a handler propagate: in a backtest a failing strategy stops the
 cimport cython
 from libc.stdint cimport INT64_MAX, INT64_MIN, int64_t, uint8_t
 
+from hft.core.encoding cimport DECODE_OK, QUOTE_SIZE, QuoteRecord, quote_decode
 from hft.kernel.cache cimport Cache
 from hft.kernel.clock cimport Clock
 from hft.kernel.msgbus cimport MessageBus
@@ -37,6 +38,8 @@ from hft.model.data cimport (
     BAR_DAY, BAR_HOUR, BAR_MINUTE, BAR_SECOND, BAR_TICK, BAR_VOLUME, BOOK_CLEAR, BOOK_DELETE,
     PRICE_ASK, PRICE_BID, PRICE_LAST, PRICE_MID, Bar, BarType, BookDelta, QuoteTick, TradeTick,
 )
+from hft.model.data cimport quote_from_record
+from hft.model.identifiers cimport InstrumentId
 from hft.model.objects cimport FIXED_MAX_PRECISION, pow10, price_new, quantity_new
 
 from hft.core.book import OrderBook
@@ -332,6 +335,46 @@ cdef class DataEngine:
         for q in quotes:
             self.process_quote(<QuoteTick?>q)
         return len(quotes)
+
+    cpdef Py_ssize_t process_quote_records(self, const uint8_t[:, ::1] records,
+                                           instruments) except -1:
+        """Decode each 64-byte quote record and process it (a compiled loop); return how many.
+
+        `instruments` maps a record's numeric instrument id to its InstrumentId (a dict, an
+        InstrumentRegistry, or one InstrumentId for every record). A record whose id is not
+        there, or that fails its check, is skipped: the return value counts only the quotes
+        processed, so `len(records) - returned` were dropped. Handler errors propagate.
+        """
+        if records.shape[0] and records.shape[1] != QUOTE_SIZE:
+            raise ValueError(f"process_quote_records: rows of {records.shape[1]} bytes, "
+                             f"expected {QUOTE_SIZE}")
+        cdef QuoteRecord rec
+        cdef Py_ssize_t i, done = 0
+        cdef int64_t last_id = -1
+        cdef object iid = None
+        cdef bint single = isinstance(instruments, InstrumentId)
+        cdef bint is_dict = type(instruments) is dict
+        if single:
+            iid = instruments
+        for i in range(records.shape[0]):
+            if quote_decode(&records[i, 0], QUOTE_SIZE, &rec) != DECODE_OK:
+                continue
+            if not single and rec.instrument_id != last_id:
+                # one lookup per run of the same instrument; ids come as Python ints
+                if is_dict:
+                    iid = (<dict>instruments).get(rec.instrument_id)
+                else:
+                    try:
+                        iid = instruments[rec.instrument_id]
+                    except (KeyError, IndexError):
+                        iid = None
+                if not isinstance(iid, InstrumentId):
+                    last_id = -1
+                    continue
+                last_id = rec.instrument_id
+            self.process_quote(quote_from_record(&rec, <InstrumentId>iid))
+            done += 1
+        return done
 
     cpdef void process_trade(self, TradeTick trade) except *:
         """Take one trade: cache, bar aggregators, subscribers, then the bus if listened to."""

@@ -152,7 +152,10 @@ class ShmDataClient(DataClient):
         iids = self._iids
         batch = getattr(engine, "process_quote_records", None)
         if batch is not None:   # a compiled loop, when the engine has one
-            self.quotes_received += batch(out[:n], iids)
+            rows = out.view(np.uint8).reshape(-1, 64)[:n]
+            done = batch(rows, iids)
+            self.quotes_received += done
+            self.unknown += n - done
             return
         mv = memoryview(out.view(np.uint8).reshape(-1))
         process, decode = engine.process_quote, QuoteTick.from_record

@@ -149,3 +149,35 @@ def test_a_one_side_clear_keeps_the_other_side():
                                         3, 0, 0))
     book = engine.cache.book(EURUSD)
     assert book.best_ask is None and book.best_bid == 110000
+
+
+def test_quote_records_are_decoded_and_processed_in_order_skipping_unknown_ids():
+    import numpy as np
+
+    from hft.model.data import QuoteTick
+    from hft.model.identifiers import InstrumentId
+
+    engine, clock, bus = _engine()
+    other = InstrumentId("GBPUSD.SIM")
+    seen = []
+    engine.subscribe_quotes(EURUSD, seen.append)
+    engine.subscribe_quotes(other, seen.append)
+    ticks = [quote("1.10000", "1.10002"), quote("1.10001", "1.10003")]
+    recs = [ticks[0].to_record(1), ticks[0].to_record(9), ticks[1].to_record(2),
+            ticks[1].to_record(1)]
+    rows = np.frombuffer(b"".join(recs), np.uint8).reshape(-1, 64)
+    done = engine.process_quote_records(rows, {1: EURUSD, 2: other})
+    assert done == 3                             # numeric id 9 is not known: skipped
+    expected = [QuoteTick.from_record(r, {1: EURUSD, 2: other}) for r in (recs[0], recs[2], recs[3])]
+    assert seen == expected
+    assert engine.cache.quote(EURUSD) == expected[2]
+    assert engine.quotes_processed == 3
+
+
+def test_quote_records_of_the_wrong_width_raise_value_error():
+    import numpy as np
+    import pytest
+
+    engine, clock, bus = _engine()
+    with pytest.raises(ValueError, match="expected 64"):
+        engine.process_quote_records(np.zeros((2, 32), np.uint8), {})
