@@ -28,6 +28,7 @@ from cpython.mem cimport PyMem_Free, PyMem_Malloc, PyMem_Realloc
 from libc.stdint cimport INT64_MAX, int64_t, uint8_t, uint32_t, uint64_t
 from libc.string cimport memcpy
 
+import gc
 import time
 
 import numpy as np
@@ -475,6 +476,12 @@ def run_backtest(node, *, sources=None, venues=None, progress=None,
     cdef int64_t ts = 0, start_ns = -1, end_ns = -1, next_sample = equity_every
     cdef int64_t next_check = PROGRESS_CHECK, shown = 0
     cdef double t0 = time.perf_counter()
+    # Everything alive now (modules, instruments, the node) lives for the whole run: freeze
+    # it so the collections the run's orders and events trigger do not walk it again and
+    # again. Only the GC's bookkeeping changes; unfrozen after the run.
+    cdef bint froze = not gc.get_freeze_count()
+    if froze:
+        gc.freeze()
     try:
         if progress:
             bar = _progress_bar()
@@ -506,6 +513,8 @@ def run_backtest(node, *, sources=None, venues=None, progress=None,
             equity, n_equity = _sample(equity, n_equity, max(end_ns, loop.clock.time_ns),
                                        loop.venues)
     finally:
+        if froze:
+            gc.unfreeze()
         if bar is not None:
             bar.update(loop.records - shown)
             bar.close()
