@@ -34,6 +34,7 @@ import time
 import numpy as np
 
 from hft.adapters.sim.matcher cimport LatencyQueue, SimMatcher
+from hft.adapters.sim.venue cimport _SimCore
 from hft.backtest.stream cimport DataStream
 from hft.core.book cimport book_clear
 from hft.core.encoding cimport (
@@ -225,7 +226,7 @@ cdef class _Loop:
     cdef list iids             # numeric id -> InstrumentId | None
     cdef list matchers         # numeric id -> SimMatcher | None
     cdef list owners           # numeric id -> venue index | None
-    cdef list venues           # SimExecutionClient
+    cdef list venues           # SimExecutionClient (a _SimCore): checked at the start
     cdef list queues           # every venue's inbound and outbound LatencyQueue
     cdef list all_matchers
     cdef list delay_models     # per venue: LatencyModel
@@ -297,7 +298,7 @@ cdef class _Loop:
     cdef int advance_to(self, int64_t limit) except -1:
         """Run timers, venue work and delayed records due at or before limit, in time order."""
         cdef int64_t t_timer, t_venue, t_feed, t
-        cdef object venue
+        cdef _SimCore venue
         while True:
             t_timer = self.clock.next_due_ns()
             t_venue = self.venue_due_ns() if self.queues else INT64_MAX
@@ -312,8 +313,8 @@ cdef class _Loop:
             elif t == t_venue:
                 self.clock.time_ns = t
                 for venue in self.venues:
-                    if venue.next_due_ns() <= t:
-                        venue.process_due(t)
+                    if venue.c_next_due_ns() <= t:
+                        venue.c_process_due(t)
             else:
                 self.clock.time_ns = t
                 self.deliver(self.feed.peek())
@@ -368,7 +369,7 @@ cdef class _Loop:
                 tr = <const TradeRecord *>rec
                 m.on_trade(ts, tr.price, tr.size)
             if m.n_events:
-                self.venues[<Py_ssize_t>owner].drain_matcher(nid)
+                (<_SimCore>self.venues[<Py_ssize_t>owner]).c_drain_matcher(nid)
             delay = self.feed_delay(<Py_ssize_t>owner)
         if rec[RECORD_TYPE_OFFSET] == RECORD_QUOTE:
             self.quotes += 1
@@ -415,6 +416,9 @@ def run_backtest(node, *, sources=None, venues=None, progress=None,
         raise TypeError(f"run_backtest: node.clock must be a TestClock, got {type(clock).__name__}")
     instruments = {}
     for venue in venues:
+        if not isinstance(venue, _SimCore):
+            raise TypeError(f"run_backtest: venues must be SimExecutionClient, got "
+                            f"{type(venue).__name__}")
         for num, instrument in venue._by_num.items():
             instruments[str(instrument.id)] = instrument
     if sources is None:
@@ -585,7 +589,10 @@ def _sample(equity, Py_ssize_t n, int64_t ts, list venues):
         grown = np.zeros(2 * len(equity), dtype=EQUITY_DTYPE)
         grown[:n] = equity
         equity = grown
-    equity[n] = (ts, float(sum(venue.equity() for venue in venues)))
+    cdef object total = 0.0
+    for venue in venues:
+        total += (<_SimCore>venue).c_equity_float()
+    equity[n] = (ts, total)
     return equity, n + 1
 
 

@@ -111,3 +111,19 @@ def test_timers_fire_in_time_order_between_records():
     assert fired[0] == (1_577_916_000_250_000_000, 3)
     # at 500 ms the timer runs before the quote of the same time: timers first at ties
     assert [f[1] for f in fired] == [3, 5, 8]
+
+
+def test_equity_samples_equal_the_venues_exact_equity_with_a_position_open():
+    node = Node(LatencyModel())
+    result = run_backtest(node, sources=[quote_chunks(2_060, seed=11, chunk_rows=333)],
+                          venues=[node.venue], equity_every=500)
+    assert node.venue.position_raw(node.inst.id) == 1000   # the 41st order, a buy, is open
+    assert result.equity["equity"][-1] == float(node.venue.equity())
+
+
+def test_a_venue_that_is_not_a_sim_venue_is_a_type_error():
+    import pytest
+
+    node = Node(LatencyModel())
+    with pytest.raises(TypeError, match="SimExecutionClient"):
+        run_backtest(node, sources=[quote_chunks(10, seed=11)], venues=[object()])

@@ -59,29 +59,12 @@ FILL_DTYPE = np.dtype([
 ])
 
 
-cdef packed struct FillRow:    # one FILL_DTYPE row, byte for byte
-    int64_t ts_ns
-    uint32_t instrument_id
-    uint8_t side
-    uint8_t liquidity
-    double qty
-    double px
-    double fee
-    int64_t qty_raw
-    int64_t px_raw
-    uint64_t order_num
-    uint64_t client_order_num
-
 assert FILL_DTYPE.itemsize == sizeof(FillRow)
 
 
 @cython.final
 cdef class FillLog:
     """Append fills to a growable C array of FILL_DTYPE rows (capacity doubles)."""
-
-    cdef FillRow *rows
-    cdef readonly Py_ssize_t count
-    cdef Py_ssize_t capacity
 
     def __cinit__(self, Py_ssize_t capacity=1024):
         self.capacity = capacity if capacity > 0 else 1
@@ -245,28 +228,6 @@ cdef class _SimCore:
     SimExecutionClient subclasses this and ExecutionClient; nothing here is public API beyond
     the methods SimExecutionClient documents.
     """
-
-    cdef public object engine          # the ExecutionEngine (ExecutionClient contract)
-    cdef public object latency, fill_model, fee_model
-    cdef public LatencyQueue inbound   # commands on their way to the venue
-    cdef public LatencyQueue outbound  # venue events on their way to the node
-    cdef public FillLog fills
-    cdef public dict matchers          # numeric id -> SimMatcher
-    cdef public dict _instruments      # InstrumentId -> Instrument
-    cdef public dict _by_num           # numeric id -> Instrument
-    cdef public dict _orders           # venue order number -> Order, while open
-    cdef public dict _num_of           # ClientOrderId -> venue order number, while open
-    cdef public dict _cash             # code -> [raw int, decimal digits]
-    cdef public dict _cash_plans       # numeric id -> tuple
-    cdef public dict _fee_plans        # (numeric id, liquidity) -> tuple
-    cdef public dict _fee_exact        # code -> 10**-36 units (int)
-    cdef public dict _fee_charged      # code -> currency raw units (int)
-    cdef public dict _last_px          # numeric id -> raw price of the last fill
-    cdef public object _outbox
-    cdef public int64_t _next_order_num, _next_trade
-    cdef public uint64_t _next_event_id
-    cdef public bint _delivering
-    cdef public int64_t event_count
 
     def __cinit__(self, *args, **kwargs):
         self.inbound = LatencyQueue()
@@ -646,8 +607,7 @@ cdef class _SimCore:
 
     # -- time ---------------------------------------------------------------------------------
 
-    def next_due_ns(self) -> int:
-        """Return when the venue next has work (a command, a report, an expiry); INT64_MAX if none."""
+    cdef int64_t c_next_due_ns(self) except? -1:
         cdef int64_t due = self.inbound.head_ns
         cdef SimMatcher m
         if self.outbound.head_ns < due:
@@ -657,12 +617,11 @@ cdef class _SimCore:
                 due = m.next_expire_ns
         return due
 
-    def process_due(self, int64_t now) -> None:
-        """Run everything due at or before now, in time order: reports, expiries, commands.
+    def next_due_ns(self) -> int:
+        """Return when the venue next has work (a command, a report, an expiry); INT64_MAX if none."""
+        return self.c_next_due_ns()
 
-        The runner calls this with the clock already at `now`; an item due earlier is
-        handled at its own due time as the event time.
-        """
+    cdef int c_process_due(self, int64_t now) except -1:
         cdef int64_t t_out, t_in, t_exp, t
         cdef SimMatcher m
         while True:
@@ -673,7 +632,7 @@ cdef class _SimCore:
                     t_exp = m.next_expire_ns
             t = min(t_out, t_in, t_exp)
             if t > now:
-                return
+                return 0
             if t_out == t:
                 self._deliver(self.outbound.pop()[1])
             elif t_exp == t:
@@ -685,9 +644,57 @@ cdef class _SimCore:
             else:
                 self._arrive(<tuple>self.inbound.pop()[1], t)
 
+    def process_due(self, int64_t now) -> None:
+        """Run everything due at or before now, in time order: reports, expiries, commands.
+
+        The runner calls this with the clock already at `now`; an item due earlier is
+        handled at its own due time as the event time.
+        """
+        self.c_process_due(now)
+
+    cdef int c_drain_matcher(self, uint32_t numeric_id) except -1:
+        self._drain(<SimMatcher>self.matchers[numeric_id], self._by_num[numeric_id], None, None)
+        return 0
+
     def drain_matcher(self, numeric_id: int) -> None:
         """Report what a matcher buffered while the runner fed it market data."""
-        self._drain(<SimMatcher>self.matchers[numeric_id], self._by_num[numeric_id], None, None)
+        self.c_drain_matcher(numeric_id)
+
+    cdef object c_equity_float(self):
+        """Return equity() as a float, summed as exact ints (no Decimal): the runner's samples."""
+        cdef SimMatcher m
+        cdef int s2
+        currency = next(iter(self.starting_balances), None)
+        if currency is None:
+            return 0.0
+        entry = self._cash.get(currency)
+        num, scale = (entry[0], entry[1]) if entry is not None else (0, 0)
+        for n, matcher in self.matchers.items():
+            m = <SimMatcher>matcher
+            if m.position == 0:
+                continue
+            ins = self._by_num[n]
+            if ins.quote_currency.code != currency:
+                continue
+            mid = m.mid_raw()
+            if mid is not None:
+                mark2 = int(mid * 2.0)   # exact: (bid + ask) / 2.0 with bid + ask < 2**53
+            else:
+                mark2 = self._last_px.get(n)
+                if mark2 is None:
+                    continue
+                mark2 = 2 * mark2
+            mult = ins.multiplier
+            # position x mark x multiplier at one more digit: mark2 / 2 == mark2 * 5 / 10
+            s2 = ins.size_precision + ins.price_precision + mult.precision + 1
+            v = m.position * mark2 * mult.raw * 5
+            if s2 > scale:
+                num = num * _POW10[s2 - scale]
+                scale = s2
+            else:
+                v = v * _POW10[scale - s2]
+            num += v
+        return num / _POW10[scale]   # int / int: correctly rounded
 
     def _drain_py(self, SimMatcher matcher, instrument, unknown=None, update=None) -> None:
         self._drain(matcher, instrument, unknown, update)
