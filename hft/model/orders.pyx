@@ -236,6 +236,8 @@ cdef str _type_name(int order_type):
 
 
 @cython.final
+@cython.no_gc  # holds ids, str tags, a set of TradeIds and a dict of ints: no cycle can pass
+               # through it; untracked, so the GC neither counts nor walks the open orders
 cdef class Order:
     """Hold one order's terms, fills and status; move it with `apply(event)`.
 
@@ -413,7 +415,7 @@ cdef class Order:
         if (fill._order_side == self._side
                 and fixed_rescale(fill._qty_raw, fill._size_precision, self.size_precision, &qty)
                 and qty <= self.quantity_raw - self.filled_qty_raw
-                and fill._trade_id not in self._trade_ids):
+                and (self._trade_ids is None or fill._trade_id not in self._trade_ids)):
             return qty  # the common case: no message built
         cdef str where = f"cannot apply OrderFilled to order {self.client_order_id}"
         if fill._order_side != self._side:
@@ -427,12 +429,15 @@ cdef class Order:
                 f"{where}: overfill, last_qty {fill.last_qty} exceeds leaves_qty "
                 f"{self.leaves_qty}"
             )
-        if fill._trade_id in self._trade_ids:
+        if self._trade_ids is not None and fill._trade_id in self._trade_ids:
             raise ValueError(f"{where}: duplicate trade_id {fill._trade_id}")
         return qty
 
     cdef int _record_fill(self, OrderEvent fill, int64_t qty) except -1:
-        self._trade_ids.add(fill._trade_id)
+        if self._trade_ids is None:
+            self._trade_ids = {fill._trade_id}   # made at the first fill: most orders never fill
+        else:
+            self._trade_ids.add(fill._trade_id)
         self.filled_qty_raw += qty
         # exact notional at 18 price digits (Python ints): avg_px is one correctly rounded
         # division of exact integers, the same however the fills were split
@@ -767,7 +772,7 @@ cdef int _order_init(Order self, TraderId trader_id, StrategyId strategy_id,
     self.tags = (tags,) if isinstance(tags, str) else (tuple(tags) if tags else ())
     self._status = ORDER_STATUS_INITIALIZED
     self._previous_status = ORDER_STATUS_INITIALIZED
-    self._trade_ids = set()
+    self._trade_ids = None       # the first fill makes the set
     self._fill_notional = 0
     self._commissions = {}
     return 0

@@ -275,6 +275,16 @@ def test_duplicate_trade_id_is_rejected():
     assert order.filled_qty == q("1")
 
 
+def test_orders_are_left_out_of_the_cyclic_gc_even_after_fills():
+    import gc
+
+    order = order_in(ACC)
+    assert not gc.is_tracked(order)
+    order.apply(fill("1", trade="T1"))
+    order.apply(fill("2", trade="T2"))
+    assert not gc.is_tracked(order) and order.filled_qty == q("3")
+
+
 def test_fill_on_the_other_side_is_rejected():
     order = order_in(ACC)
     with pytest.raises(ValueError, match="fill side SIDE_SELL differs"):
