@@ -46,6 +46,7 @@ cdef str _fmt_raw(int64_t raw, uint8_t precision):
 
 
 @cython.freelist(64)
+@cython.no_gc  # ids, Money and a str only: no cycle; untracked, so an event costs the GC nothing
 cdef class OrderEvent:
     """Carry the fields every order event shares; build one of the subclasses, never this."""
 
@@ -96,6 +97,7 @@ cdef class OrderEvent:
 
 
 @cython.final
+@cython.no_gc
 cdef class OrderDenied(OrderEvent):
     """Record that the risk engine denied an order before it left the node."""
 
@@ -115,6 +117,7 @@ cdef class OrderDenied(OrderEvent):
         return f"reason={self._reason!r}"
 
 @cython.final
+@cython.no_gc
 cdef class OrderSubmitted(OrderEvent):
     """Record that the execution engine sent the order to its venue."""
 
@@ -125,6 +128,7 @@ cdef class OrderSubmitted(OrderEvent):
                           event_id, ts_event, ts_init)
 
 @cython.final
+@cython.no_gc
 cdef class OrderAccepted(OrderEvent):
     """Record that the venue accepted the order and named it (venue_order_id)."""
 
@@ -137,6 +141,7 @@ cdef class OrderAccepted(OrderEvent):
         self._venue_order_id = venue_order_id
 
 @cython.final
+@cython.no_gc
 cdef class OrderRejected(OrderEvent):
     """Record that the venue rejected the order."""
 
@@ -156,6 +161,7 @@ cdef class OrderRejected(OrderEvent):
         return f"reason={self._reason!r}"
 
 @cython.final
+@cython.no_gc
 cdef class OrderPendingUpdate(OrderEvent):
     """Record that a modify request is on its way and the venue has not answered yet."""
 
@@ -168,6 +174,7 @@ cdef class OrderPendingUpdate(OrderEvent):
         self._venue_order_id = venue_order_id
 
 @cython.final
+@cython.no_gc
 cdef class OrderPendingCancel(OrderEvent):
     """Record that a cancel request is on its way and the venue has not answered yet."""
 
@@ -180,6 +187,7 @@ cdef class OrderPendingCancel(OrderEvent):
         self._venue_order_id = venue_order_id
 
 @cython.final
+@cython.no_gc
 cdef class OrderUpdated(OrderEvent):
     """Record that the venue amended the order: new quantity, price and/or trigger price.
 
@@ -236,6 +244,7 @@ cdef class OrderUpdated(OrderEvent):
         return ", ".join(parts)
 
 @cython.final
+@cython.no_gc
 cdef class OrderModifyRejected(OrderEvent):
     """Record that the venue refused a modify request; the order is as it was."""
 
@@ -257,6 +266,7 @@ cdef class OrderModifyRejected(OrderEvent):
         return f"reason={self._reason!r}"
 
 @cython.final
+@cython.no_gc
 cdef class OrderCancelRejected(OrderEvent):
     """Record that the venue refused a cancel request; the order is still working."""
 
@@ -278,6 +288,7 @@ cdef class OrderCancelRejected(OrderEvent):
         return f"reason={self._reason!r}"
 
 @cython.final
+@cython.no_gc
 cdef class OrderCanceled(OrderEvent):
     """Record that the order was canceled (on request, or by the venue for IOC/FOK leftovers)."""
 
@@ -290,6 +301,7 @@ cdef class OrderCanceled(OrderEvent):
         self._venue_order_id = venue_order_id
 
 @cython.final
+@cython.no_gc
 cdef class OrderExpired(OrderEvent):
     """Record that a GTD or DAY order reached its expiry."""
 
@@ -302,6 +314,7 @@ cdef class OrderExpired(OrderEvent):
         self._venue_order_id = venue_order_id
 
 @cython.final
+@cython.no_gc
 cdef class OrderTriggered(OrderEvent):
     """Record that a stop order's trigger price was reached."""
 
@@ -314,6 +327,7 @@ cdef class OrderTriggered(OrderEvent):
         self._venue_order_id = venue_order_id
 
 @cython.final
+@cython.no_gc
 cdef class OrderFilled(OrderEvent):
     """Record one execution of (part of) an order at the venue.
 

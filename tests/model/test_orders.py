@@ -275,7 +275,7 @@ def test_duplicate_trade_id_is_rejected():
     assert order.filled_qty == q("1")
 
 
-def test_orders_are_left_out_of_the_cyclic_gc_even_after_fills():
+def test_orders_and_events_are_left_out_of_the_cyclic_gc():
     import gc
 
     order = order_in(ACC)
@@ -283,6 +283,7 @@ def test_orders_are_left_out_of_the_cyclic_gc_even_after_fills():
     order.apply(fill("1", trade="T1"))
     order.apply(fill("2", trade="T2"))
     assert not gc.is_tracked(order) and order.filled_qty == q("3")
+    assert not gc.is_tracked(fill("1", trade="T3"))
 
 
 def test_fill_on_the_other_side_is_rejected():
