@@ -273,7 +273,10 @@ def _backtest(args: argparse.Namespace) -> int:
         try:
             from hft.backtest.tearsheet import render_tearsheet
 
-            sheet = render_tearsheet(result, out / "tearsheet.png", title=Path(args.config).stem)
+            cfg_path = Path(args.config)
+            # examples/ema_cross/config.toml reads better as "ema_cross" than as "config"
+            title = cfg_path.parent.name if cfg_path.stem == "config" else cfg_path.stem
+            sheet = render_tearsheet(result, out / "tearsheet.png", title=title or cfg_path.stem)
             say(f"tearsheet: {sheet}")
         except ImportError as e:
             print(f"hft backtest: tearsheet skipped: {e}", file=sys.stderr)
