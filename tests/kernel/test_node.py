@@ -135,15 +135,18 @@ def test_duplicate_strategy_id_is_refused():
         node.add_strategy(Recorder())
 
 
-def test_run_names_the_missing_runner():
-    from hft.kernel.loader import ResolveError, resolve_path
-    try:
-        resolve_path("hft.backtest.runner:run_backtest")
-        pytest.skip("the backtest runner exists now")
-    except ResolveError:
-        pass
-    with pytest.raises(RuntimeError, match="hft.backtest.runner:run_backtest"):
+def test_run_names_the_missing_runner(monkeypatch):
+    from hft.kernel import node as node_module
+
+    monkeypatch.setitem(node_module.RUNNERS, "backtest", "hft.no_such_module:run_backtest")
+    with pytest.raises(RuntimeError, match="hft.no_such_module:run_backtest"):
         TradingNode().runner()
+
+
+def test_runner_resolves_the_backtest_run_loop():
+    from hft.backtest.runner import run_backtest
+
+    assert TradingNode().runner() is run_backtest
 
 
 def test_node_from_toml_config_loads_strategy_by_path(tmp_path, monkeypatch):
