@@ -11,7 +11,8 @@ from libc.math cimport NAN, exp, log, isnan
 import numpy as np
 
 
-def _check_same_length(name_a: str, a_len: int, name_b: str, b_len: int) -> None:
+def check_same_length(name_a: str, a_len: int, name_b: str, b_len: int) -> None:
+    """Raise ValueError naming both inputs when two inputs of a batch differ in length."""
     if a_len != b_len:
         raise ValueError(f"{name_b} has {b_len} values, expected {a_len} (the length of {name_a})")
 
@@ -21,7 +22,7 @@ cdef double *_output_column(str name, double[::1] out, Py_ssize_t n) except? NUL
     # empty, and the batch loop then skips that output
     if out is None:
         return NULL
-    _check_same_length("values", n, name, out.shape[0])
+    check_same_length("values", n, name, out.shape[0])
     return &out[0] if n else NULL
 
 
@@ -364,7 +365,7 @@ cdef class Covariance:
 
     def add_batch(self, const double[::1] x, const double[::1] y) -> None:
         """Add pairs (x[i], y[i]) of two contiguous float64 arrays without holding the GIL."""
-        _check_same_length("x", x.shape[0], "y", y.shape[0])
+        check_same_length("x", x.shape[0], "y", y.shape[0])
         cdef Py_ssize_t i, n = x.shape[0]
         cdef CoMoment c = self.state
         with nogil:
@@ -461,7 +462,7 @@ cdef class RollingCovariance:
 
     def add_batch(self, const double[::1] x, const double[::1] y) -> None:
         """Add pairs (x[i], y[i]) of two contiguous float64 arrays without holding the GIL."""
-        _check_same_length("x", x.shape[0], "y", y.shape[0])
+        check_same_length("x", x.shape[0], "y", y.shape[0])
         cdef Py_ssize_t i, n = x.shape[0]
         with nogil:
             for i in range(n):

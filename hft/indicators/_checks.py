@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 import numbers
 
+from hft.core.stats import check_same_length  # noqa: F401  (one check, shared with core.stats)
+
 
 def check_period(name: str, value: object, minimum: int = 1) -> int:
     """Return value as an int, or raise ValueError unless it is an integer >= minimum."""
@@ -23,9 +25,3 @@ def check_positive(name: str, value: object) -> float:
     if not (v > 0.0) or math.isinf(v):
         raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
     return v
-
-
-def check_same_length(name_a: str, a_len: int, name_b: str, b_len: int) -> None:
-    """Raise ValueError when two inputs of a batch differ in length."""
-    if a_len != b_len:
-        raise ValueError(f"{name_b} has {b_len} values, expected {a_len} (the length of {name_a})")
