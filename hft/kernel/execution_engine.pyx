@@ -28,6 +28,7 @@ from hft.kernel.clock cimport Clock
 from hft.kernel.msgbus cimport MessageBus
 from hft.kernel.portfolio cimport Portfolio
 from hft.kernel.risk_engine cimport RiskEngine
+from hft.model.account cimport Account, MarginAccount
 from hft.model.enums cimport (
     ORDER_EVENT_DENIED, ORDER_EVENT_FILLED, ORDER_EVENT_PENDING_CANCEL, ORDER_EVENT_PENDING_UPDATE,
     ORDER_EVENT_SUBMITTED, OrderEventKind, ORDER_STATUS_CANCELED, ORDER_STATUS_DENIED, ORDER_STATUS_EXPIRED,
@@ -286,15 +287,22 @@ cdef class ExecutionEngine:
                              OrderFilled fill, object realized) except *:
         cdef Currency cur = ins.settlement_currency
         cdef object raw
+        cdef Money pnl = None
+        cdef bint margin = isinstance(account, MarginAccount)
         try:
-            if ins.kind == INSTRUMENT_SPOT:
-                account.apply_fill(fill, ins)
-            else:
+            if ins.kind != INSTRUMENT_SPOT and not margin:
                 # realized is pos's exact int: price at 18 digits x raw qty, per multiplier
-                # numerator; rounded half-even to the currency's digits, as Position's Money is
+                # numerator; rounded half-even to the currency's digits, as Position's Money is.
+                # (a margin account nets the venue's position and books its own PnL)
                 raw = _div_half_even(realized * pos._mult_num * _POW10[cur.precision],
                                      _POW10[_PX_DIGITS + pos.size_precision + pos._mult_exp])
-                account.apply_fill(fill, ins, realized_pnl=money_new(raw, cur))
+                pnl = money_new(raw, cur)
+            if isinstance(account, Account):
+                (<Account>account).apply_fill_c(fill, ins, pnl, None)
+            elif pnl is None:
+                account.apply_fill(fill, ins)
+            else:
+                account.apply_fill(fill, ins, realized_pnl=pnl)
         except Exception as e:  # AccountBalanceNegative: report, the fill already happened
             self._log.error("account not moved by fill", account=str(account),
                             fill=repr(fill), error=str(e))
