@@ -222,6 +222,26 @@ def _fallback_equity(node: Any, run: Any, config: Any, fills: np.ndarray) -> np.
     return np.array([(t0, start), (t1, start + pnl)], dtype=EQUITY_DTYPE)
 
 
+def _accounts_from_node(node: Any, config: Any) -> list[dict[str, Any]]:
+    """Describe each venue's account: kind, and for a margin account leverage and peak margin."""
+    cache = getattr(node, "cache", None)
+    if cache is None or not hasattr(cache, "account"):
+        return []
+    out = []
+    for venue in getattr(config, "venues", []) or []:
+        acc = cache.account(venue.name)
+        if acc is None:
+            continue
+        kind = getattr(acc, "kind", getattr(venue, "account_type", "cash"))
+        entry: dict[str, Any] = {"venue": venue.name, "kind": kind}
+        if kind == "margin":
+            entry["leverage"] = float(acc.leverage)
+            entry["peak_margin_used"] = {cur.code: float(acc.peak_margin_used(cur).as_decimal())
+                                         for cur in acc.margin_currencies}
+        out.append(entry)
+    return out
+
+
 def _orders_from_cache(cache: Any) -> list[Any] | None:
     # the cache keeps open orders and a bounded deque of recently closed ones
     if not hasattr(cache, "orders_open"):
@@ -246,6 +266,8 @@ class BacktestResult:
     data_reports: `source.report()` of each data source (rows read, kept, skipped).
     timings: seconds per phase ({"load": ..., "run": ..., "total": ...}).
     counts: other counters of the run ({"records": ..., "orders": ...}).
+    accounts: one dict per venue account: {"venue", "kind": "cash" | "margin"} and, for a
+        margin account, "leverage" and "peak_margin_used" ({currency code: amount}).
     """
 
     def __init__(self, *, fills: Any = None, equity: Any, orders: Any = None,
@@ -253,7 +275,8 @@ class BacktestResult:
                  config: Mapping[str, Any] | None = None,
                  data_reports: Sequence[Mapping[str, Any]] = (),
                  timings: Mapping[str, float] | None = None,
-                 counts: Mapping[str, int] | None = None) -> None:
+                 counts: Mapping[str, int] | None = None,
+                 accounts: Sequence[Mapping[str, Any]] = ()) -> None:
         self.fills = _table(fills, FILL_DTYPE, "fills")
         self.equity = _table(equity, EQUITY_DTYPE, "equity")
         if self.equity.size == 0:
@@ -265,6 +288,7 @@ class BacktestResult:
         self.data_reports = [dict(r) for r in data_reports]
         self.timings = dict(timings or {})
         self.counts = dict(counts or {})
+        self.accounts = [dict(a) for a in accounts]
 
     @classmethod
     def from_node(cls, node: Any, run: Any, *, config: Any = None,
@@ -322,7 +346,7 @@ class BacktestResult:
 
         return cls(fills=fills, equity=equity, orders=orders, multipliers=multipliers,
                    period_ns=period_ns, config=config_summary(config), data_reports=reports,
-                   timings=timings, counts=counts)
+                   timings=timings, counts=counts, accounts=_accounts_from_node(node, config))
 
     @cached_property
     def positions(self) -> np.ndarray:
@@ -367,10 +391,23 @@ class BacktestResult:
         """Return the statistics as an aligned two-column text table."""
         stats = self.statistics
         rows = [(label, _fmt(getattr(stats, field), kind)) for label, field, kind in SUMMARY_ROWS]
+        rows += self._account_rows()
         width = max(len(label) for label, _ in rows)
         vwidth = max(len(v) for _, v in rows)
         line = "-" * (width + vwidth + 3)
         return "\n".join([line] + [f"{label:<{width}}   {v:>{vwidth}}" for label, v in rows] + [line])
+
+    def _account_rows(self) -> list[tuple[str, str]]:
+        rows = []
+        for acc in self.accounts:
+            if acc.get("kind") != "margin":
+                rows.append((f"Account {acc.get('venue')}", str(acc.get("kind"))))
+                continue
+            rows.append((f"Account {acc.get('venue')}", f"margin, leverage {acc['leverage']:g}"))
+            for code, amount in sorted(acc.get("peak_margin_used", {}).items()):
+                rows.append((f"Peak margin used {acc.get('venue')}",
+                             f"{_fmt(float(amount), 'money')} {code}"))
+        return rows
 
     def to_pandas(self, table: str | None = None) -> Any:
         """Return one table ("orders", "fills", "positions", "equity") as a DataFrame, or all in a dict.

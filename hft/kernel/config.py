@@ -206,6 +206,9 @@ class VenueConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
     name: str  # "BINANCE"; instrument ids end with it
     kind: str = "sim"  # "sim" | "sandbox" | "package.module:Factory"
     account_type: Literal["cash", "margin"] = "cash"
+    # margin accounts: initial margin = |qty| x price x multiplier / leverage (docs/config.md)
+    leverage: Decimal = Decimal(1)
+    leverages: dict[str, Decimal] = {}  # per-instrument overrides: {"EUR/USD.SIM": "30"}
     starting_balances: list[str] = []  # ["100000 USD", "1.5 BTC"]
     book_type: Literal["L1", "L2"] = "L1"
     fees: FeeConfig = FeeConfig()
@@ -235,10 +238,29 @@ class VenueConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
             except ResolveError:
                 raise _invalid("kind", f"'sim', 'sandbox' or 'package.module:Factory', "
                                        f"got {self.kind!r}") from None
+        self._check_leverage()
         for text in self.starting_balances:
             if not _BALANCE.match(text):
                 raise _invalid("starting_balances", f"'<amount> <CURRENCY>' like '100000 USD', "
                                                     f"got {text!r}")
+
+    def _check_leverage(self) -> None:
+        margin = self.account_type == "margin"
+        if not margin and self.leverage != 1:
+            raise _invalid("leverage", f"1 on a cash account (leverage needs account_type = "
+                                       f"\"margin\"), got {self.leverage}")
+        if not margin and self.leverages:
+            raise _invalid("leverages", "no per-instrument leverage on a cash account (set "
+                                        "account_type = \"margin\")")
+        if not (self.leverage.is_finite() and self.leverage > 0):
+            raise _invalid("leverage", f"a leverage > 0, got {self.leverage}")
+        for iid, lev in self.leverages.items():
+            symbol, dot, venue = iid.rpartition(".")
+            if not (symbol and dot and venue == self.name):
+                raise _invalid("leverages", f"instrument ids of this venue like "
+                                            f"'SYMBOL.{self.name}' as keys, got {iid!r}")
+            if not (lev.is_finite() and lev > 0):
+                raise _invalid("leverages", f"a leverage > 0 for {iid}, got {lev}")
 
     def balances(self) -> list[tuple[Decimal, str]]:
         """Return starting_balances parsed as (amount, currency) pairs."""

@@ -35,7 +35,7 @@ from hft.kernel.msgbus import MessageBus
 from hft.kernel.portfolio import Portfolio
 from hft.kernel.risk_engine import RiskEngine
 from hft.kernel.strategy import Actor, Strategy
-from hft.model.account import CashAccount
+from hft.model.account import CashAccount, MarginAccount
 from hft.model.identifiers import AccountId, InstrumentId, TraderId
 from hft.model.instruments import InstrumentKind, Instrument
 from hft.model.objects import Currency, Money
@@ -176,7 +176,13 @@ class TradingNode:
 
     def _add_account(self, venue: VenueConfig) -> None:
         balances = [Money(str(amount), _currency(code)) for amount, code in venue.balances()]
-        account = CashAccount(AccountId(f"{venue.name}-{self.trader_id.value}"), balances=balances)
+        account_id = AccountId(f"{venue.name}-{self.trader_id.value}")
+        if venue.account_type == "margin":
+            account = MarginAccount(account_id, balances=balances, leverage=venue.leverage,
+                                    leverages={InstrumentId(k): v
+                                               for k, v in venue.leverages.items()})
+        else:
+            account = CashAccount(account_id, balances=balances)
         self.cache.add_account(venue.name, account)
 
     def _build_venues(self) -> None:

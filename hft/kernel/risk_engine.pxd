@@ -4,6 +4,7 @@ from libc.stdint cimport int32_t, int64_t, uint32_t
 from hft.core.risk cimport RiskChecker
 from hft.kernel.cache cimport Cache
 from hft.kernel.clock cimport Clock
+from hft.model.account cimport MarginAccount
 from hft.model.instruments cimport Instrument
 from hft.model.orders cimport Order
 
@@ -18,11 +19,19 @@ cdef class RiskEngine:
     cdef uint32_t _next_numeric
     cdef readonly int64_t checked
     cdef readonly int64_t denied
+    cdef dict _held                       # ClientOrderId -> [MarginAccount, Currency, raw, qty]
+    cdef object _hold_raw                 # margin the order being checked will hold (int)
 
     # Return None when the order passes, else the reason text. A pass commits the order in the
     # checker (open-order count, daily notional, rate token).
     cpdef str check_order(self, Order order)
     cdef uint32_t numeric_of(self, Instrument instrument) except? 0
     cdef void _refresh_reference(self, Instrument ins, int32_t idx) noexcept
+    # Margin accounts only: None when the order's added initial margin fits the free margin
+    # (the amount to hold is left in _hold_raw), else the reason.
+    cdef str _check_margin(self, Order order, Instrument ins, int64_t px, int64_t trig,
+                           int64_t qty, MarginAccount account)
+    cdef int _refresh_marks(self, MarginAccount account) except -1
+    cdef int _release_held(self, Order order, int64_t filled_qty_raw) except -1
     cpdef void on_fill(self, Order order, int64_t qty_raw, int side) except *
     cpdef void on_order_closed(self, Order order) except *

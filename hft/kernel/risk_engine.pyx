@@ -15,17 +15,31 @@ State kept in step with the node: the reference price is the last quote mid (els
 trade) read from the cache at check time, so quotes cost nothing here; positions move on
 fills (`on_fill`); open-order counts drop on `on_order_closed`; PnL for the daily loss limit
 is pushed by the execution engine after each fill (`update_pnl`).
+
+Margin accounts
+---------------
+When the order's venue holds a `MarginAccount`, an order that adds exposure must fit the free
+margin, checked between the two layers above: its added initial margin = (|net + order| -
+|net|) x price x multiplier / leverage, with net the account's net position in the instrument
+and price the order's limit (else trigger) price, else the touch it would take (ask for a buy,
+bid for a sell; else the last trade). Free margin = equity - margin used, with every open
+position valued at its last quote mid (else last trade), refreshed here. A reduce-only order,
+or one that does not add exposure, needs no margin. Denied: "margin: order needs <required>
+initial margin at leverage <x>, free margin is <free> (equity ..., margin used ...)". A passed
+order holds its margin in the account (order margin) until it fills (released pro rata to the
+filled quantity) or closes. Cash accounts are not checked here.
 """
 
-from libc.stdint cimport int32_t, int64_t, uint32_t
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t
 
-from hft.core.encoding cimport OrderRecord
+from hft.core.encoding cimport SIDE_BUY, OrderRecord
 from hft.core.risk cimport DENY_NONE, RiskChecker, risk_check, risk_find
 from hft.kernel.cache cimport Cache
 from hft.kernel.clock cimport Clock
+from hft.model.account cimport MarginAccount, MarginLeg
 from hft.model.data cimport QuoteTick, TradeTick
 from hft.model.instruments cimport CHECK_OK, Instrument
-from hft.model.objects cimport fixed_rescale
+from hft.model.objects cimport Currency, fixed_rescale
 from hft.model.orders cimport Order
 
 from decimal import Decimal
@@ -39,6 +53,10 @@ cdef int64_t _raw(object value, int precision, str what) except? -1:
     if scaled != scaled.to_integral_value():
         raise ValueError(f"risk.{what}: {value} has more decimals than the precision {precision}")
     return int(scaled)
+
+
+cdef str _money(object raw, Currency cur):
+    return f"{Decimal(raw).scaleb(-cur.precision)} {cur.code}"
 
 
 cdef class RiskEngine:
@@ -61,6 +79,8 @@ cdef class RiskEngine:
         self.checker = RiskChecker(max_instruments)
         self._numeric = {}
         self._next_numeric = 1
+        self._held = {}
+        self._hold_raw = 0
         if config is not None:
             rate = config.orders_per_second
             self.checker.set_account_limits(
@@ -141,6 +161,14 @@ cdef class RiskEngine:
                 self.denied += 1
                 return reason
 
+        cdef object account = self.cache._accounts.get(ins.id.venue.value)
+        cdef bint on_margin = account is not None and isinstance(account, MarginAccount)
+        if on_margin:
+            reason = self._check_margin(order, ins, px, trig, qty, <MarginAccount>account)
+            if reason is not None:
+                self.denied += 1
+                return reason
+
         cdef uint32_t num = self.numeric_of(ins)
         cdef int32_t idx = risk_find(&self.checker.risk, num)
         if idx < 0:
@@ -156,11 +184,87 @@ cdef class RiskEngine:
         rec.size_precision = ins.size_precision
         cdef int code = risk_check(&self.checker.risk, &rec, self.clock.now_ns())
         if code == DENY_NONE:
+            if on_margin and self._hold_raw > 0:
+                (<MarginAccount>account).hold_order_margin(ins.settlement_currency, self._hold_raw)
+                self._held[order.client_order_id] = [account, ins.settlement_currency,
+                                                     self._hold_raw, qty]
             return None
         self.denied += 1
         # the checker knows instruments by number only; name them for the strategy's log
         return self.checker._describe(code, &rec).replace(f"instrument {num}",
                                                           f"instrument {ins.id.value}")
+
+    cdef str _check_margin(self, Order order, Instrument ins, int64_t px, int64_t trig,
+                           int64_t qty, MarginAccount account):
+        self._hold_raw = 0
+        if order.reduce_only:
+            return None
+        cdef MarginLeg leg = account._legs.get(ins.id)
+        cdef object net = leg.qty_raw if leg is not None else 0
+        cdef object signed = qty if order._side == SIDE_BUY else -qty
+        cdef object added = abs(net + signed) - abs(net)
+        if added <= 0:
+            return None
+        # value the order where it would trade: its limit, else its trigger, else the touch
+        cdef int64_t value_px = px if px != 0 else trig
+        cdef uint8_t value_p = ins.price_precision
+        cdef QuoteTick q
+        cdef TradeTick t
+        if value_px == 0:
+            q = self.cache.last_quote(ins.id)
+            t = self.cache.last_trade(ins.id)
+            if q is not None:
+                value_px = q.ask_raw if order._side == SIDE_BUY else q.bid_raw
+                value_p = q.price_precision
+            elif t is not None:
+                value_px = t.price_raw
+                value_p = t.price_precision
+            else:
+                return (f"margin: no quote or trade of {ins.id.value} yet to value the "
+                        f"initial margin of a market order")
+        self._refresh_marks(account)
+        cdef Currency cur = ins.settlement_currency
+        cdef object need = account.initial_margin_raw(ins, added, value_px, value_p)
+        cdef object free = account.free_margin_raw(cur)
+        if need > free:
+            return (f"margin: order needs {_money(need, cur)} initial margin at leverage "
+                    f"{account.leverage_for(ins.id)}, free margin is {_money(free, cur)} "
+                    f"(equity {account.equity(cur)}, margin used {account.margin_used(cur)})")
+        self._hold_raw = need
+        return None
+
+    cdef int _refresh_marks(self, MarginAccount account) except -1:
+        # value every open position at its last quote mid (else last trade): a few legs
+        cdef MarginLeg leg
+        cdef QuoteTick q
+        cdef TradeTick t
+        for leg in account._legs.values():
+            if leg.qty_raw == 0:
+                continue
+            q = self.cache.last_quote(leg.instrument.id)
+            if q is not None and q.price_precision < 18:
+                # the mid, exactly, one digit finer
+                account.update_mark(leg.instrument.id, (q.bid_raw + q.ask_raw) * 5,
+                                    q.price_precision + 1)
+                continue
+            t = self.cache.last_trade(leg.instrument.id)
+            if t is not None:
+                account.update_mark(leg.instrument.id, t.price_raw, t.price_precision)
+        return 0
+
+    cdef int _release_held(self, Order order, int64_t filled_qty_raw) except -1:
+        # release the order margin pro rata to the filled quantity; all of it on the last fill
+        cdef list entry = self._held.get(order.client_order_id)
+        if entry is None:
+            return 0
+        cdef object raw = entry[2], left = entry[3]
+        cdef object release = raw if filled_qty_raw >= left else raw * filled_qty_raw // left
+        (<MarginAccount>entry[0]).hold_order_margin(entry[1], -release)
+        entry[2] = raw - release
+        entry[3] = left - filled_qty_raw
+        if entry[3] <= 0:
+            del self._held[order.client_order_id]
+        return 0
 
     cdef void _refresh_reference(self, Instrument ins, int32_t idx) noexcept:
         # the last quote mid, else the last trade, at the instrument's price precision
@@ -179,12 +283,19 @@ cdef class RiskEngine:
 
     cpdef void on_fill(self, Order order, int64_t qty_raw, int side) except *:
         """Move the checker's position by one fill (qty at the instrument's size precision)."""
+        if self._held:
+            self._release_held(order, qty_raw)
         cdef object num = self._numeric.get(order.instrument_id)
         if num is not None and risk_find(&self.checker.risk, <uint32_t>num) >= 0:
             self.checker.apply_fill(num, side, qty_raw)
 
     cpdef void on_order_closed(self, Order order) except *:
-        """Count down the open orders of the order's instrument."""
+        """Count down the open orders of the order's instrument; release its held margin."""
+        cdef list entry
+        if self._held:
+            entry = self._held.pop(order.client_order_id, None)
+            if entry is not None and entry[2] > 0:
+                (<MarginAccount>entry[0]).hold_order_margin(entry[1], -entry[2])
         # only orders that passed check were counted open (a bypass or a denial never was)
         cdef object num = self._numeric.get(order.instrument_id)
         cdef int32_t idx
