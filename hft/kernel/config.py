@@ -221,6 +221,9 @@ class VenueConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
     feed_name: str | None = None  # feed = "shm": the board `hft feed --board NAME` creates
     orders_per_second: float = 1000.0  # live: outbound order rate limit (token bucket)
     order_burst: int = 100  # live: orders that may go at once before the rate applies
+    # live: an order or cancel the venue has not answered within this long counts as a
+    # failure for the circuit breaker and is settled by a reconciliation query (docs/live.md)
+    ack_timeout_ms: float = 2000.0
 
     def __post_init__(self) -> None:
         if not self.name:
@@ -232,6 +235,8 @@ class VenueConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
             raise _invalid("orders_per_second", f"> 0, got {self.orders_per_second}")
         if self.order_burst < 1:
             raise _invalid("order_burst", f">= 1, got {self.order_burst}")
+        if not self.ack_timeout_ms > 0:
+            raise _invalid("ack_timeout_ms", f"> 0, got {self.ack_timeout_ms}")
         if self.kind not in ("sim", "sandbox"):
             try:
                 split_path(self.kind)

@@ -22,7 +22,7 @@ trade id) for every fill applied, live or replayed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
 import msgspec
@@ -103,8 +103,8 @@ class Reconciler:
             self.last_fill_ts_ns = ts_event_ns
 
     def plan(self, orders: Mapping[int, Any], open_orders: Iterable[Any], fills: Iterable[Any],
-             positions: Iterable[Any], node_positions: Mapping[int, tuple[int, int]]
-             ) -> ReconcilePlan:
+             positions: Iterable[Any], node_positions: Mapping[int, tuple[int, int]],
+             only: Collection[int] | None = None) -> ReconcilePlan:
         """Compare the node's orders with the venue's answers; return what to do.
 
         Parameters
@@ -121,6 +121,10 @@ class Reconciler:
         node_positions:
             Instrument number -> (net quantity raw, size precision) the node holds now,
             before the missed fills.
+        only:
+            Client order numbers to settle (None: every order). Missed fills are applied for
+            every order either way; an ack-timeout check on a live link passes the orders
+            that timed out, so orders sent after the query are not judged on its answer.
         """
         self.count += 1
         plan = ReconcilePlan()
@@ -140,7 +144,9 @@ class Reconciler:
             d, p = net_delta.get(r.instrument_id, (0, order.size_precision))
             net_delta[r.instrument_id] = (d + _rescale(signed, order.size_precision, p), p)
         venue_open = {o.client_order_id: o for o in open_orders}
-        for num, order in orders.items():
+        scope = orders.items() if only is None else \
+            [(num, orders[num]) for num in only if num in orders]
+        for num, order in scope:
             if not (order.is_open or order.is_inflight):
                 continue
             status = order.status.name

@@ -20,6 +20,10 @@ feed. Its life, on the node's asyncio loop (uvloop under `hft live`):
 - On every (re)connect `Reconciler` plans what the node missed (see hft.live.reconcile); the
   plan is applied before the state turns LIVE. Orders submitted while the link is down stay
   SUBMITTED and are sent then, with their original client order id.
+- Ack tracking: every order and cancel written is stamped in a dict (no task, no timer per
+  order; one loop timer checks the oldest). One still unanswered after `ack_timeout_ms` is
+  logged with its client order id, counts as a circuit-breaker failure, and is settled by a
+  reconciliation query on the live link (`check_acks`, docs/live.md "Failures").
 
 Telemetry (`hft.telemetry.Telemetry`, shared with the runner): `tick_to_order` (quote frame
 received -> order frame written, for orders sent while the frame's quotes are dispatched),
@@ -247,14 +251,19 @@ class SandboxClient(ExecutionClient):
         a 5-failure breaker on the node clock, 1000 requests/s with a burst of 100).
     query_timeout_s:
         How long reconciliation waits for each query's reply before the link is dropped.
+    ack_timeout_ms:
+        How long an order or cancel may go unanswered before it counts as a breaker failure
+        and is settled by a query (> 0; the venue config's `ack_timeout_ms`).
     """
 
     def __init__(self, venue: str, url: str, key_id: str, secret: Any,
                  instruments: Iterable[Any] = (), *, telemetry: Telemetry | None = None,
                  backoff: Backoff | None = None, breaker: CircuitBreaker | None = None,
                  rate_limiter: RateLimiter | None = None, query_timeout_s: float = 5.0,
-                 open_timeout_s: float = 5.0) -> None:
+                 open_timeout_s: float = 5.0, ack_timeout_ms: float = 2000.0) -> None:
         super().__init__(venue)
+        if not ack_timeout_ms > 0:
+            raise ValueError(f"SandboxClient: ack_timeout_ms is {ack_timeout_ms}, expected > 0")
         self.url = url
         self.signer = Signer(key_id, secret)
         self.telemetry = telemetry if telemetry is not None else Telemetry()
@@ -300,6 +309,19 @@ class SandboxClient(ExecutionClient):
         self._c_reconnects = self.telemetry.counter("reconnects")
         self._tick_to_order = self.telemetry.recorder(TICK_TO_ORDER)
         self._round_trip = self.telemetry.recorder(ORDER_ROUND_TRIP)
+        # ack tracking (check_acks): client order num -> perf_counter ns the request was
+        # written; dict order is send order, so the timer only looks at the oldest entries
+        self.ack_timeout_ns = int(ack_timeout_ms * 1_000_000)
+        self.ack_timeouts = 0
+        self.last_settle: ReconcileReport | None = None
+        self._ack_due: dict[int, int] = {}
+        self._cancel_due: dict[int, int] = {}
+        self._ack_handle: asyncio.TimerHandle | None = None
+        self._late_acks: set[int] = set()      # timed out: a late ack is no breaker success
+        self._to_settle: set[int] = set()
+        self._settle_task: asyncio.Task | None = None
+        self._reader: asyncio.Task | None = None
+        self._c_ack_timeouts = self.telemetry.counter("ack_timeouts")
 
     # -- setup ----------------------------------------------------------------------------
 
@@ -485,6 +507,7 @@ class SandboxClient(ExecutionClient):
             self._welcome.set_exception(ConnectionError("link lost before Welcome"))
         # queued cancels are redone by reconciliation (the orders stay PENDING_CANCEL)
         self.rate_limiter.clear()
+        self._forget_acks()
         if self._drain_handle is not None:
             self._drain_handle.cancel()
             self._drain_handle = None
@@ -492,6 +515,7 @@ class SandboxClient(ExecutionClient):
     async def _session(self, link: Any) -> None:
         loop = asyncio.get_running_loop()
         reader = loop.create_task(self._read_loop(link))
+        self._reader = reader
         try:
             self._welcome = loop.create_future()
             session_id = int.from_bytes(os.urandom(8), "little")
@@ -508,8 +532,11 @@ class SandboxClient(ExecutionClient):
             await self._reconcile(link, reader)
             self._set_state(ClientState.LIVE)
             self._check_idle()
+            if self._to_settle:  # acks that timed out during reconciliation
+                self._start_settle()
             await reader
         finally:
+            self._reader = None
             if not reader.done():
                 reader.cancel()
                 try:
@@ -550,6 +577,18 @@ class SandboxClient(ExecutionClient):
         positions = await self._query(link, reader, QUERY_POSITIONS)
         plan = self.reconciler.plan(self._orders, open_orders, fills, positions,
                                     self._node_positions())
+        self._apply_plan(plan)
+        for order in plan.resend:
+            if order.status == _SUBMITTED:
+                self._resend(order)
+        for order in plan.cancel_again:
+            self._write_cancel(order)
+        self.last_reconcile = ReconcileReport.of(plan)
+        self.log.info("reconciled", venue=self.venue, **msgspec_to_dict(self.last_reconcile))
+
+    def _apply_plan(self, plan: Any) -> None:
+        # emit what the node missed (fills, acks, closes) and log position differences;
+        # the sends (resend, cancel_again) are the caller's: they differ on a live link
         for r in plan.fills:
             self._on_report(r)
         for order, venue_num in plan.accepted:
@@ -566,14 +605,159 @@ class SandboxClient(ExecutionClient):
             self.log.error("position differs from the venue's after reconciliation",
                            venue=self.venue, instrument=diff.instrument_num,
                            node_qty_raw=diff.node_qty_raw, venue_qty_raw=diff.venue_qty_raw)
-        for order in plan.resend:
-            if order.status == _SUBMITTED:
-                self._resent.add(order.client_order_num)
-                self._write_order(order)
-        for order in plan.cancel_again:
-            self._write_cancel(order)
-        self.last_reconcile = ReconcileReport.of(plan)
-        self.log.info("reconciled", venue=self.venue, **msgspec_to_dict(self.last_reconcile))
+
+    # -- ack tracking ---------------------------------------------------------------------
+
+    def _track(self, due: dict[int, int], num: int, t: int) -> None:
+        due.pop(num, None)  # a re-send goes to the back: dict order stays send order
+        due[num] = t
+        if self._ack_handle is None:
+            self._arm_ack_check()
+
+    def _arm_ack_check(self) -> None:
+        oldest = min([next(iter(d.values())) for d in (self._ack_due, self._cancel_due) if d],
+                     default=None)
+        if oldest is None:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no loop (a unit test): check_acks is called by hand
+            return
+        # +1 ms: the loop's timers tick in whole ms and may fire a little early
+        delay_ns = oldest + self.ack_timeout_ns - time.perf_counter_ns() + 1_000_000
+        self._ack_handle = loop.call_later(max(delay_ns, 0) / 1e9, self._on_ack_timer)
+
+    def _on_ack_timer(self) -> None:
+        # the loop runs due timers before it reads its sockets: after a stall an ack may be
+        # waiting unread; judge on the next turn (a 1 ms timer runs after the loop's poll)
+        self._ack_handle = asyncio.get_running_loop().call_later(0.001, self._on_ack_due)
+
+    def _on_ack_due(self) -> None:
+        self._ack_handle = None
+        self.check_acks()
+
+    def _resend(self, order: Any) -> None:
+        # same client order id: a venue that has the first copy refuses this one
+        num = order.client_order_num
+        self._resent.add(num)
+        self._ack_due.pop(num, None)  # re-stamped at the back: dict order stays send order
+        self._write_order(order)
+
+    def _forget_acks(self) -> None:
+        # the link is gone: reconciliation on the next connect settles every open request
+        self._ack_due.clear()
+        self._cancel_due.clear()
+        self._late_acks.clear()
+        self._to_settle.clear()
+        if self._ack_handle is not None:
+            self._ack_handle.cancel()
+            self._ack_handle = None
+
+    def check_acks(self, now_ns: int | None = None) -> int:
+        """Fail the orders and cancels unanswered for `ack_timeout_ns`; return how many.
+
+        Each one is logged with its client order id, counted as a circuit-breaker failure
+        (a late ack is then not counted as a success) and settled by a reconciliation query
+        once the link is live. A loop timer calls this when the oldest request is due; a test
+        may call it with a later `now_ns` (time.perf_counter_ns scale) instead of waiting.
+        """
+        now = time.perf_counter_ns() if now_ns is None else now_ns
+        limit = now - self.ack_timeout_ns
+        late: list[tuple[Any, str, int]] = []
+        for due, request in ((self._ack_due, "order"), (self._cancel_due, "cancel")):
+            expired = []
+            for num, t in due.items():
+                if t > limit:
+                    break
+                expired.append((num, t))
+            for num, t in expired:
+                del due[num]
+                order = self._orders.get(num)
+                if order is None:
+                    continue
+                if request == "order":
+                    unanswered = order.status == _SUBMITTED or (
+                        order.venue_order_id is None and order.is_inflight)
+                else:
+                    unanswered = order.is_pending_cancel
+                if unanswered:
+                    late.append((order, request, now - t))
+        for order, request, waited_ns in late:
+            num = order.client_order_num
+            self.ack_timeouts += 1
+            self._c_ack_timeouts.inc()
+            if request == "order":
+                self._late_acks.add(num)
+            self._to_settle.add(num)
+            self.breaker.record_failure()
+            self.log.warning("no ack within the timeout: a breaker failure; settling by query",
+                             venue=self.venue, client_order_id=order.client_order_id.value,
+                             request=request, waited_ms=round(waited_ns / 1e6, 3),
+                             timeout_ms=self.ack_timeout_ns / 1e6,
+                             breaker=self.breaker.state.name)
+        if self._ack_handle is None:
+            self._arm_ack_check()
+        if late and self.state == ClientState.LIVE:
+            self._start_settle()
+        return len(late)
+
+    async def wait_settled(self, timeout_s: float | None = None) -> None:
+        """Wait until the query settling timed-out requests (if one runs) has been applied."""
+        task = self._settle_task
+        if task is not None and not task.done():
+            await asyncio.wait_for(asyncio.shield(task), timeout_s)
+
+    def _on_ack(self, num: int) -> None:
+        # a first answer from the venue: a breaker success, unless its timeout already counted
+        if self._late_acks and num in self._late_acks:
+            self._late_acks.discard(num)
+            self.log.info("late ack", venue=self.venue, client_order_num=num)
+            return
+        self.breaker.record_success()
+
+    def _start_settle(self) -> None:
+        if self._settle_task is not None and not self._settle_task.done():
+            return  # the running one picks up what was added
+        self._settle_task = asyncio.get_running_loop().create_task(
+            self._settle(), name=f"sandbox-{self.venue}-settle")
+
+    async def _settle(self) -> None:
+        # ask the venue what became of requests it never answered; on the live link the
+        # plan judges only those orders (others sent after the query are not in its answer)
+        while self._to_settle and self.state == ClientState.LIVE:
+            link, reader = self._link, self._reader
+            if link is None or reader is None:
+                return
+            nums, self._to_settle = self._to_settle, set()
+            try:
+                open_orders = await self._query(link, reader, QUERY_OPEN_ORDERS)
+                fills = await self._query(link, reader, QUERY_FILLS_SINCE,
+                                          self.reconciler.last_fill_ts_ns)
+            except (ConnectionError, TimeoutError) as e:
+                self.log.warning("settling query failed: dropping the link to reconcile on "
+                                 "reconnect", venue=self.venue, error=str(e))
+                if self._link is link:
+                    link.abort()
+                return
+            if self._link is not link or self.state != ClientState.LIVE:
+                return  # the link changed: the reconnect's reconciliation covers these
+            plan = self.reconciler.plan(self._orders, open_orders, fills, (), {}, only=nums)
+            self._apply_plan(plan)
+            self._late_acks.difference_update(nums)  # any ack on this link came before the reply
+            for order in plan.resend:
+                if order.status != _SUBMITTED:
+                    continue
+                if self.breaker.allow():
+                    self._resend(order)
+                else:  # the venue does not have it: safe to refuse here
+                    self._reject_local(order, f"never reached venue {self.venue} and its "
+                                              f"circuit breaker is open")
+            for order in plan.cancel_again:
+                self._write_cancel(order)
+            self.last_settle = ReconcileReport.of(plan)
+            self.log.info("settled unacknowledged requests", venue=self.venue,
+                          **msgspec_to_dict(self.last_settle))
+            self._check_idle()
 
     def _node_positions(self) -> dict[int, tuple[int, int]]:
         out: dict[int, tuple[int, int]] = {}
@@ -679,7 +863,7 @@ class SandboxClient(ExecutionClient):
                 self.reports_dropped += 1
                 return
             self._first_report(num)
-            self.breaker.record_success()
+            self._on_ack(num)
             self.reconciler.note_fill_time(r.ts_event)
             if order.status == _SUBMITTED:  # the ack was lost or comes later: ack first
                 self._emit_accepted(order, r.venue_order_id, r.ts_event)
@@ -691,7 +875,7 @@ class SandboxClient(ExecutionClient):
                 self._on_report(held)
         elif kind == REPORT_ACCEPTED:
             self._first_report(num)
-            self.breaker.record_success()
+            self._on_ack(num)
             self._resent.discard(num)
             if order.status == _SUBMITTED or (order.venue_order_id is None
                                               and order.is_inflight):
@@ -719,6 +903,13 @@ class SandboxClient(ExecutionClient):
             self._emit(cls(*self._ids(order), VenueOrderId(str(r.venue_order_id)),
                            ts_event=r.ts_event, ts_init=now))
         elif kind == REPORT_CANCEL_REJECTED:
+            if order.is_closed:  # it filled (or closed) before the cancel arrived: no event
+                self.reports_dropped += 1
+                self.log.info("cancel came too late: the order is closed", venue=self.venue,
+                              client_order_id=order.client_order_id.value,
+                              status=order.status.name, reason=_reason_text(r.reason))
+                self._check_idle()
+                return
             self._emit(OrderCancelRejected(*self._ids(order), _reason_text(r.reason),
                                            VenueOrderId(str(r.venue_order_id)),
                                            ts_event=r.ts_event, ts_init=now))
@@ -798,6 +989,9 @@ class SandboxClient(ExecutionClient):
         t = time.perf_counter_ns()
         self._c_orders.inc()
         self._sent_ns[order.client_order_num] = t
+        self._ack_due[order.client_order_num] = t  # a re-send was popped first (_resend)
+        if self._ack_handle is None:
+            self._arm_ack_check()
         if self._rx_ns:
             self._tick_to_order.record(t - self._rx_ns)
 
@@ -836,6 +1030,8 @@ class SandboxClient(ExecutionClient):
         link = self._link
         if link is None or not link.send(frame):
             self.breaker.record_failure()
+            return  # stays PENDING_CANCEL: reconciliation cancels it again
+        self._track(self._cancel_due, order.client_order_num, time.perf_counter_ns())
 
     def modify_order(self, order: Any, quantity: Any, price: Any, trigger_price: Any) -> None:
         """Refuse: the sandbox protocol has no amend; cancel and resubmit instead."""
@@ -911,7 +1107,8 @@ def create_sandbox_venue(node: Any, config: Any) -> SandboxClient:
     client = SandboxClient(config.name, config.url, key_id, secret, instruments,
                            telemetry=telemetry,
                            breaker=CircuitBreaker(node.clock.timestamp_ns, name=config.name),
-                           rate_limiter=RateLimiter(config.orders_per_second, config.order_burst))
+                           rate_limiter=RateLimiter(config.orders_per_second, config.order_burst),
+                           ack_timeout_ms=getattr(config, "ack_timeout_ms", 2000.0))
     client.data_engine = node.data_engine
     if getattr(config, "feed", "direct") == "shm":
         # quotes come from the shared-memory board a separate `hft feed` process fills;

@@ -66,6 +66,12 @@ class FaultConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
     drop_after: abort a connection (no close frame) right after acting on its N-th received
         frame, before that frame's replies are written -- an order placed whose ack is lost.
     drop_times: how many connections get dropped that way (0 = every one).
+    drop_unread: with drop_after, abort *before* acting on the N-th frame instead: the venue
+        never sees it (an order or cancel lost with the link).
+    mute_after: act on the N-th received frame of a connection (and the next mute_count - 1)
+        but send none of the execution reports it causes, on a link that stays up (an ack
+        lost in transit; the venue's state, and its query answers, still show the effect).
+    mute_count: how many frames in a row mute_after mutes.
     delay_ms: hold every reply (welcome, reports, query replies, errors) this long; order kept.
     reject_fraction: reject this fraction of new orders with REJECT_INJECTED (seeded).
     duplicate_fraction: send this fraction of execution reports twice (seeded).
@@ -75,6 +81,9 @@ class FaultConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
     """
     drop_after: int = 0
     drop_times: int = 1
+    drop_unread: bool = False
+    mute_after: int = 0
+    mute_count: int = 1
     delay_ms: float = 0.0
     reject_fraction: float = 0.0
     duplicate_fraction: float = 0.0
@@ -443,6 +452,7 @@ class SandboxServer:
         self._fault_rng = random.Random(f.seed + 1)
         self._delay_s = f.delay_ms / 1000.0
         self._drops_left = f.drop_times if f.drop_times > 0 else -1
+        self._muting = False
         self._sessions: set[_Session] = set()
         self._sessions_by_key: dict[str, set[_Session]] = {}
         self._server = None
@@ -521,12 +531,19 @@ class SandboxServer:
         try:
             async for msg in ws:
                 sess.received += 1
+                if self._drop_unread(sess):
+                    ws.transport.abort()
+                    break
+                self._muting = self._mutes(sess.received)
                 try:
                     sess.on_message(msg)
                 except Exception:  # a bug must cost one connection, never the server
                     log.exception("venue: connection %d: frame handling failed", sess.number)
                     sess.error(ERROR_FRAME, PROTO_BAD_FRAME_TYPE, fatal=True)
-                if drop_after and sess.received == drop_after and self._drops_left != 0:
+                finally:
+                    self._muting = False
+                if drop_after and sess.received == drop_after and self._drops_left != 0 \
+                        and not self.config.faults.drop_unread:
                     self._drops_left -= 1
                     self.stats["drops"] += 1
                     log.info("venue: connection %d: dropped after %d frames (fault injection)",
@@ -551,9 +568,38 @@ class SandboxServer:
             if sess.account is not None:
                 self._sessions_by_key.get(sess.account.key_id, set()).discard(sess)
 
+    def _drop_unread(self, sess: _Session) -> bool:
+        # fault injection: the N-th frame is lost with the link, the venue never acts on it
+        f = self.config.faults
+        if not (f.drop_unread and f.drop_after and sess.received == f.drop_after
+                and self._drops_left != 0):
+            return False
+        self._drops_left -= 1
+        self.stats["drops"] += 1
+        log.info("venue: connection %d: dropped on frame %d, unread (fault injection)",
+                 sess.number, f.drop_after)
+        return True
+
+    def _mutes(self, received: int) -> bool:
+        f = self.config.faults
+        return f.mute_after > 0 and f.mute_after <= received < f.mute_after + f.mute_count
+
+    def set_faults(self, faults: FaultConfig) -> None:
+        """Switch fault injection while serving (a test turns a slow venue healthy again)."""
+        for name in ("reject_fraction", "duplicate_fraction"):
+            if not 0.0 <= getattr(faults, name) <= 1.0:
+                raise ValueError(f"venue: faults.{name} is {getattr(faults, name)}, "
+                                 f"expected 0..1")
+        self.config = msgspec.structs.replace(self.config, faults=faults)
+        self._delay_s = faults.delay_ms / 1000.0
+        self._drops_left = faults.drop_times if faults.drop_times > 0 else -1
+
     def _deliver_reports(self, by_account: dict[Account, list]) -> None:
         for account, reports in by_account.items():
             if not reports:
+                continue
+            if self._muting:  # fault injection: acted on, reports lost in transit
+                self.stats["reports_muted"] += len(reports)
                 continue
             self.stats["reports"] += len(reports)
             for sess in self._sessions_by_key.get(account.key_id, ()):

@@ -1,0 +1,147 @@
+"""An order or cancel the venue never answers: a breaker failure, then settled by a query.
+
+End to end against a SandboxServer on an ephemeral 127.0.0.1 port (the harness is
+test_drop_cancel.py's). The venue's fault injection loses an ack on a link that stays up
+(`mute_after`: frame 5 is the first order, 6 its cancel) or holds every reply (`delay_ms`);
+the breaker runs on a test clock. One test drives `check_acks` with a later time instead of
+waiting; the others let the client's own timer fire after a short `ack_timeout_ms`.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from hft.adapters.sandbox.server import FaultConfig
+from hft.kernel.config import VenueConfig
+from hft.live.breaker import BreakerState, CircuitBreaker
+from hft.model.objects import Quantity
+
+
+def _harness_module():
+    name = "_hft_live_drop_cancel_harness"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(
+            name, Path(__file__).with_name("test_drop_cancel.py"))
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+_h = _harness_module()
+Harness, REST, TIMEOUT, run = _h.Harness, _h.REST, _h.TIMEOUT, _h.run
+
+
+class FakeClock:
+    """Give ns that move only when a test says so."""
+
+    def __init__(self) -> None:
+        self.ns = 1_000_000_000
+
+    def __call__(self) -> int:
+        return self.ns
+
+
+def test_venue_config_rejects_a_non_positive_ack_timeout():
+    with pytest.raises(ValueError, match="ack_timeout_ms"):
+        VenueConfig(name="SANDBOX", kind="sandbox", ack_timeout_ms=0)
+    assert VenueConfig(name="SANDBOX").ack_timeout_ms == 2000.0
+
+
+def test_lost_order_ack_is_a_logged_breaker_failure_settled_by_query(monkeypatch, caplog):
+    # the venue accepts the order (frame 5) but its ACCEPTED never leaves; the link stays up
+    async def main():
+        async with Harness(monkeypatch, ack_timeout_ms=20_000, mute_after=5) as h:
+            s, client = h.strategy, h.client
+            assert client.ack_timeout_ns == 20_000_000_000  # the timer never fires here
+            placed = []
+            s.script = lambda st, n: n == 1 and placed.append(
+                st.buy(st.iid, Quantity("1000", 0), REST))
+            h.publish(1)
+            await s.waiter.until(lambda: s.quotes == 1, what="quote 1")
+            order = placed[0]
+            assert order.status.name == "ORDER_STATUS_SUBMITTED"
+            # in time: nothing fails; past the timeout (a test time, no waiting): one failure
+            assert client.check_acks(time.perf_counter_ns()) == 0
+            with caplog.at_level(logging.WARNING):
+                assert client.check_acks(time.perf_counter_ns() + client.ack_timeout_ns) == 1
+            assert client.breaker.failures == 1
+            assert h.node.telemetry.counters["ack_timeouts"] == 1
+            warning = [r.getMessage() for r in caplog.records if "no ack" in r.getMessage()]
+            assert len(warning) == 1 and order.client_order_id.value in warning[0]
+            await s.waiter.until(lambda: s.count("OrderAccepted") == 1, what="settled ack")
+            await client.wait_settled(TIMEOUT)
+            assert client.last_settle.accepted == 1 and client.last_settle.resent == 0
+            assert order.status.name == "ORDER_STATUS_ACCEPTED"
+            assert h.venue_open() == [order.client_order_num]
+            assert h.server.stats["reports_muted"] == 1
+            assert client.check_acks(time.perf_counter_ns() + 10 * client.ack_timeout_ns) == 0
+
+    run(main())
+
+
+def test_lost_cancel_ack_times_out_and_is_settled_to_canceled_once(monkeypatch):
+    # the venue cancels (frame 6) but its CANCELED never leaves: the client's timer fires
+    async def main():
+        async with Harness(monkeypatch, ack_timeout_ms=300, mute_after=6) as h:
+            s, client = h.strategy, h.client
+            order = await h.rest_one()
+            s.cancel_order(order)
+            await s.waiter.until(lambda: order.is_closed, what="the settled cancel")
+            await client.wait_settled(TIMEOUT)
+            assert order.status.name == "ORDER_STATUS_CANCELED"
+            assert s.count("OrderCanceled") == 1
+            assert client.ack_timeouts == 1 and client.breaker.failures == 1
+            assert client.last_settle.lost == 1 and client.last_settle.canceled_again == 0
+            assert h.venue_open() == [] and not client.open_orders()
+            assert h.node.exec_engine.events_dropped == 0
+
+    run(main())
+
+
+def test_repeated_ack_timeouts_open_the_breaker_and_a_prompt_probe_closes_it(monkeypatch):
+    # every reply is held 300 ms, the ack timeout is 30 ms: two orders time out, which opens
+    # a 2-failure breaker; their late acks do not close it; a third order is refused locally;
+    # with the venue quick again and the reset time passed, one probe's ack closes it
+    async def main():
+        async with Harness(monkeypatch, ack_timeout_ms=30, delay_ms=300.0) as h:
+            s, client = h.strategy, h.client
+            clock = FakeClock()
+            breaker = client.breaker = CircuitBreaker(
+                clock, failure_threshold=2, reset_timeout_ns=1_000_000_000, name="SANDBOX")
+
+            def script(st, n):
+                if n == 1:
+                    st.buy(st.iid, Quantity("100", 0), REST)
+                    st.buy(st.iid, Quantity("200", 0), REST)
+                elif n in (2, 3):
+                    st.buy(st.iid, Quantity("300", 0), REST)
+
+            s.script = script
+            h.publish(1)
+            await s.waiter.until(lambda: s.count("OrderAccepted") == 2, what="late acks")
+            assert client.ack_timeouts == 2
+            assert breaker.state is BreakerState.OPEN and breaker.times_opened == 1
+            h.publish(2)
+            await s.waiter.until(lambda: s.count("OrderRejected") == 1, what="local reject")
+            assert "circuit breaker open" in s.events[-1].reason
+            await client.wait_settled(TIMEOUT)
+            assert client.last_settle.accepted == 0 and client.last_settle.resent == 0
+            h.server.set_faults(FaultConfig())
+            client.ack_timeout_ns = 5_000_000_000  # a healthy venue: a timeout it always meets
+            clock.ns += breaker.reset_timeout_ns
+            assert breaker.state is BreakerState.HALF_OPEN
+            h.publish(3)
+            await s.waiter.until(lambda: s.count("OrderAccepted") == 3, what="probe ack")
+            assert breaker.state is BreakerState.CLOSED and breaker.failures == 0
+            assert client.ack_timeouts == 2
+            assert sorted(h.venue_open()) == sorted(
+                o.client_order_num for o in client.open_orders())
+
+    run(main())
