@@ -34,6 +34,13 @@ cpdef enum MarketRest:             # what an L1 market order does beyond the tou
     REST_NEXT_LEVEL = 1            # fills one tick worse than the touch
     REST_FULL = 2                  # fills at the touch too
 
+cdef enum SubmitCheck:             # try_submit's result; submit_error has the texts
+    SUBMIT_OK = 0
+    SUBMIT_BAD_SIDE = 1
+    SUBMIT_BAD_TYPE = 2
+    SUBMIT_BAD_TIF = 3
+    SUBMIT_BAD_QUANTITY = 4
+
 cdef enum:
     SIM_QUEUE_UNKNOWN = -1         # L1 order behind the touch: queue set when its price is the touch
     SIM_EVENT_SIZE = 64
@@ -114,6 +121,14 @@ cdef class SimMatcher:
     cdef void _touch_changed(self, int64_t now) noexcept nogil
     cdef void _compact(self) noexcept nogil
     cdef SimOrder *_find(self, uint64_t order_id) noexcept nogil
+    # Last, so code compiled against the earlier vtable still finds the methods above.
+    cdef int try_submit(self, uint64_t order_id, int side, int order_type, int64_t quantity,
+                        int64_t price, int64_t trigger, int tif, int64_t expire_ns,
+                        bint post_only, bint reduce_only, int64_t now) noexcept nogil
+
+
+# The ValueError for a try_submit code other than SUBMIT_OK, naming the bad field and value.
+cdef object submit_error(int code, int side, int order_type, int tif, int64_t quantity)
 
 
 cdef class LatencyQueue:

@@ -83,6 +83,16 @@ cdef inline int64_t _leaves(const SimOrder *o) noexcept nogil:
     return o.quantity - o.filled
 
 
+cdef object submit_error(int code, int side, int order_type, int tif, int64_t quantity):
+    if code == SUBMIT_BAD_SIDE:
+        return ValueError(f"submit_order: field 'side' must be 1 (BUY) or 2 (SELL), got {side}")
+    if code == SUBMIT_BAD_TYPE:
+        return ValueError(f"submit_order: field 'order_type' must be 1..4, got {order_type}")
+    if code == SUBMIT_BAD_TIF:
+        return ValueError(f"submit_order: field 'tif' must be 1..5, got {tif}")
+    return ValueError(f"submit_order: field 'quantity' must be > 0, got {quantity}")
+
+
 @cython.final
 cdef class SimMatcher:
     """Match own orders of one instrument against quotes and trades (L1) or book levels (L2).
@@ -525,23 +535,18 @@ cdef class SimMatcher:
 
     # -- Python face ----------------------------------------------------------------------------
 
-    def submit_order(self, uint64_t order_id, int side, int order_type, int64_t quantity,
-                     int64_t price=0, int64_t trigger=0, *, int tif=TIF_GTC, int64_t expire_ns=0,
-                     bint post_only=False, bint reduce_only=False, int64_t now=0) -> int:
-        """Submit one order (raw price / quantity); return the number of events now buffered.
-
-        Raises
-        ------
-        ValueError: naming a bad side, order type, time in force or a quantity <= 0.
-        """
+    cdef int try_submit(self, uint64_t order_id, int side, int order_type, int64_t quantity,
+                        int64_t price, int64_t trigger, int tif, int64_t expire_ns,
+                        bint post_only, bint reduce_only, int64_t now) noexcept nogil:
+        """Check the fields and submit one order; return SUBMIT_OK or the first bad field's code."""
         if side != SIDE_BUY and side != SIDE_SELL:
-            raise ValueError(f"submit_order: field 'side' must be 1 (BUY) or 2 (SELL), got {side}")
+            return SUBMIT_BAD_SIDE
         if order_type < ORDER_TYPE_MARKET or order_type > ORDER_TYPE_STOP_LIMIT:
-            raise ValueError(f"submit_order: field 'order_type' must be 1..4, got {order_type}")
+            return SUBMIT_BAD_TYPE
         if tif < TIF_GTC or tif > TIF_DAY:
-            raise ValueError(f"submit_order: field 'tif' must be 1..5, got {tif}")
+            return SUBMIT_BAD_TIF
         if quantity <= 0:
-            raise ValueError(f"submit_order: field 'quantity' must be > 0, got {quantity}")
+            return SUBMIT_BAD_QUANTITY
         cdef SimOrder o
         memset(&o, 0, sizeof(SimOrder))
         o.order_id = order_id
@@ -554,6 +559,21 @@ cdef class SimMatcher:
         o.expire_ns = expire_ns
         o.flags = (FLAG_POST_ONLY if post_only else 0) | (FLAG_REDUCE_ONLY if reduce_only else 0)
         self.submit(&o, now)
+        return SUBMIT_OK
+
+    def submit_order(self, uint64_t order_id, int side, int order_type, int64_t quantity,
+                     int64_t price=0, int64_t trigger=0, *, int tif=TIF_GTC, int64_t expire_ns=0,
+                     bint post_only=False, bint reduce_only=False, int64_t now=0) -> int:
+        """Submit one order (raw price / quantity); return the number of events now buffered.
+
+        Raises
+        ------
+        ValueError: naming a bad side, order type, time in force or a quantity <= 0.
+        """
+        cdef int code = self.try_submit(order_id, side, order_type, quantity, price, trigger, tif,
+                                        expire_ns, post_only, reduce_only, now)
+        if code != SUBMIT_OK:
+            raise submit_error(code, side, order_type, tif, quantity)
         return self.n_events
 
     def cancel_order(self, uint64_t order_id, int64_t now=0) -> int:

@@ -16,16 +16,21 @@ from __future__ import annotations
 
 cimport cython
 from cpython.mem cimport PyMem_Free, PyMem_Malloc, PyMem_Realloc
+from cpython.ref cimport PyObject
+from cpython.unicode cimport PyUnicode_FromFormat
 from libc.stdint cimport INT64_MAX, int64_t, uint8_t, uint32_t, uint64_t
 from libc.string cimport memcpy
 
-from hft.adapters.sim.matcher cimport LatencyQueue, SimEvent, SimMatcher
+from hft.adapters.sim.matcher cimport (
+    SUBMIT_OK, LatencyQueue, SimEvent, SimMatcher, submit_error,
+)
 from hft.core.encoding cimport SIDE_BUY
 from hft.kernel.clock cimport Clock
 from hft.kernel.execution_engine cimport ExecutionEngine
-from hft.model.enums cimport ORDER_EVENT_ACCEPTED, ORDER_EVENT_FILLED
+from hft.model.enums cimport LIQUIDITY_SIDE_MAKER, ORDER_EVENT_ACCEPTED, ORDER_EVENT_FILLED
 from hft.model.events cimport OrderEvent
 from hft.model.identifiers cimport TradeId, VenueOrderId, identifier_new
+from hft.model.instruments cimport Instrument
 from hft.model.objects cimport Currency, Money, Price, Quantity, money_new, price_new, quantity_new
 from hft.model.orders cimport Order
 
@@ -204,12 +209,6 @@ def _rescaled(raw: int, from_p: int, to_p: int) -> int:
     return raw * 10 ** (to_p - from_p) if to_p > from_p else raw // 10 ** (from_p - to_p)
 
 
-cdef object _venue_id(int64_t num):
-    # decimal digits: valid by construction, so no check
-    return <VenueOrderId>identifier_new(VenueOrderId, str(num)) if num else None
-
-
-
 cdef object _half_even(object num, object den):
     # num / den (den > 0) rounded half to even, on Python ints
     q, r = divmod(num, den)
@@ -219,7 +218,53 @@ cdef object _half_even(object num, object den):
     return q
 
 
-cdef object _IDS_UNSET = object()
+cdef inline int _cash_add_to(list entry, object raw, int scale) except -1:
+    # entry = [raw int, digits] of one _cash balance; the digits only grow
+    cdef int have = entry[1]
+    if have == scale:
+        entry[0] = entry[0] + raw
+    elif have > scale:
+        entry[0] = entry[0] + raw * _POW10[have - scale]
+    else:
+        entry[0] = entry[0] * _POW10[scale - have] + raw
+        entry[1] = scale
+    return 0
+
+
+cdef enum:                         # what a command tuple asks the venue
+    COMMAND_SUBMIT = 1
+    COMMAND_CANCEL = 2
+    COMMAND_MODIFY = 3
+    DRAIN_INLINE = 8               # events copied out on the stack; more take PyMem_Malloc
+
+
+@cython.final
+cdef class _FeeSum:
+    """Sum one currency's fees exactly (see _SimCore._charge_fee)."""
+
+    def __cinit__(self, Currency currency not None):
+        self.exact = 0
+        self.charged = 0
+        self.unit = _POW10[FEE_DIGITS - currency.precision]
+
+
+@cython.final
+cdef class _InstrumentPlan:
+    """Hold what an order or a fill of one instrument needs, so the per-order path reads C fields."""
+
+    def __cinit__(self, Instrument instrument not None, SimMatcher matcher not None):
+        self.instrument = instrument
+        self.matcher = matcher
+        self.numeric_id = instrument.numeric_id
+        self.price_precision = instrument.price_precision
+        self.size_precision = instrument.size_precision
+        mult = instrument.multiplier
+        self.mult_raw = mult.raw
+        self.cash_scale = self.price_precision + self.size_precision + mult.precision
+        self.quote = instrument.quote_currency
+        base = instrument.base_currency
+        self.base_code = base.code if base is not None and instrument.kind in _CASH_KINDS else None
+        self.zero_fee = money_new(0, self.quote)
 
 
 cdef class _SimCore:
@@ -239,15 +284,33 @@ cdef class _SimCore:
         self._orders = {}
         self._num_of = {}
         self._cash = {}
-        self._cash_plans = {}
-        self._fee_plans = {}
-        self._fee_exact = {}
-        self._fee_charged = {}
-        self._last_px = {}
+        self._plans = {}
+        self._fee_sums = {}
+        self._plans_by_num = {}
         self._outbox = collections.deque()
         self._next_order_num = 1
         self._next_trade = 1
         self._next_event_id = 1
+        self._latency_fixed = True  # no model yet: no delays
+
+    @property
+    def latency(self):
+        """The LatencyModel; assign a new one to change it (its constants are read once)."""
+        return self._latency
+
+    @latency.setter
+    def latency(self, model):
+        # A plain LatencyModel without jitter has constant delays: keep them in C and call no
+        # Python per order. Jitter (or a subclass) goes through the model's methods, so seeded
+        # draws happen exactly as before.
+        self._latency = model
+        self._latency_fixed = (type(model) is LatencyModel and model.jitter_ns == 0) or model is None
+        if self._latency_fixed and model is not None:
+            self._insert_ns = model.order_ns + model.insert_ns
+            self._cancel_ns = model.order_ns + model.cancel_ns
+            self._report_ns = model.report_ns
+        elif model is None:
+            self._insert_ns = self._cancel_ns = self._report_ns = 0
 
     cdef int64_t _now(self) except? -1:
         # ExecutionClient.timestamp_ns in C when the engine is the kernel's
@@ -258,83 +321,99 @@ cdef class _SimCore:
             return (<ExecutionEngine>engine).clock.now_ns()
         return engine.clock.timestamp_ns()
 
+    cdef object _venue_id(self, int64_t num):
+        # An order's events follow each other (ACCEPTED, FILLED, ...): make its id once.
+        # Decimal digits are valid by construction, so no check.
+        if num == 0:
+            return None
+        if num != self._vid_num:
+            self._vid = <VenueOrderId>identifier_new(VenueOrderId, str(num))
+            self._vid_num = num
+        return self._vid
+
     # -- commands from the node (ExecutionClient contract) ------------------------------------
 
     def submit_order(self, Order order not None) -> None:
         """Send a new order; it reaches the venue after the order latency."""
-        self._send(self.latency.insert_delay(), ("submit", order, None))
+        cdef int64_t delay = self._insert_ns if self._latency_fixed else self._latency.insert_delay()
+        self._send(delay, COMMAND_SUBMIT, order, None)
 
     def cancel_order(self, Order order not None) -> None:
         """Ask to cancel an open order; it reaches the venue after the order latency."""
-        self._send(self.latency.cancel_delay(), ("cancel", order, None))
+        cdef int64_t delay = self._cancel_ns if self._latency_fixed else self._latency.cancel_delay()
+        self._send(delay, COMMAND_CANCEL, order, None)
 
     def modify_order(self, Order order not None, quantity: Quantity | None = None,
                      price: Price | None = None, trigger_price: Price | None = None) -> None:
         """Ask to amend an open order (None = unchanged); it reaches the venue after the latency."""
-        self._send(self.latency.cancel_delay(), ("modify", order, (quantity, price, trigger_price)))
+        cdef int64_t delay = self._cancel_ns if self._latency_fixed else self._latency.cancel_delay()
+        self._send(delay, COMMAND_MODIFY, order, (quantity, price, trigger_price))
 
-    cdef int _send(self, int64_t delay, tuple command) except -1:
+    cdef int _send(self, int64_t delay, int kind, Order order, object args) except -1:
         cdef int64_t now = self._now()
-        if delay == 0 and len(self.inbound) == 0:
-            self._arrive(command, now)
+        if delay == 0 and self.inbound.head_ns == INT64_MAX:  # nothing in flight to overtake
+            self._arrive(kind, order, args, now)
         else:
-            self.inbound.push(now + delay, command)
+            self.inbound.push(now + delay, (kind, order, args))
         return 0
 
     # -- the venue side -----------------------------------------------------------------------
 
-    cdef int _arrive(self, tuple command, int64_t now) except -1:
-        cdef str kind = command[0]
-        cdef Order order = <Order?>command[1]
-        cdef object args = command[2]
-        instrument = self._instruments.get(order.instrument_id)
-        if instrument is None:
+    cdef int _arrive(self, int kind, Order order, object args, int64_t now) except -1:
+        cdef _InstrumentPlan plan = self._plans.get(order.instrument_id)
+        if plan is None:
             self._report(now, OrderRejected, order, None,
                          (f"instrument {order.instrument_id} is not traded on {self.venue}",))
             return 0
-        cdef SimMatcher matcher = <SimMatcher>self.matchers[instrument.numeric_id]
         cdef uint64_t num
-        if kind == "submit":
-            self._arrive_submit(order, instrument, matcher, now)
-        elif kind == "cancel":
+        if kind == COMMAND_SUBMIT:
+            self._arrive_submit(order, plan, now)
+        elif kind == COMMAND_CANCEL:
             num = self._num_of.get(order.client_order_id, 0)
-            matcher.cancel(num, now)
-            self._drain(matcher, instrument, order if num == 0 else None, None)
+            plan.matcher.cancel(num, now)
+            self._drain(plan, order if num == 0 else None, None)
         else:
-            self._arrive_modify(order, args, instrument, matcher, now)
+            self._arrive_modify(order, args, plan, now)
         return 0
 
-    cdef int _arrive_submit(self, Order order, object instrument, SimMatcher matcher,
-                            int64_t now) except -1:
+    cdef int _arrive_submit(self, Order order, _InstrumentPlan plan, int64_t now) except -1:
         cdef int pp = order.price_precision
-        cdef int ipp = instrument.price_precision
-        cdef int isp = instrument.size_precision
-        try:
-            # raw fields, not Price / Quantity objects: this runs once per order
-            qty = order.quantity_raw if order.size_precision == isp else _raw_rescaled(
-                order.quantity_raw, order.size_precision, isp, "quantity")
-            price = (order.price_raw if pp == ipp else _raw_rescaled(
-                order.price_raw, pp, ipp, "price")) if order.price_raw else 0
-            trigger = (order.trigger_price_raw if pp == ipp else _raw_rescaled(
-                order.trigger_price_raw, pp, ipp, "trigger price")) \
-                if order.trigger_price_raw else 0
-        except ValueError as e:
-            self._report(now, OrderRejected, order, None, (str(e),))
-            return 0
+        cdef int ipp = plan.price_precision
+        cdef int isp = plan.size_precision
+        cdef int64_t qty, price, trigger
+        if order.size_precision == isp and pp == ipp:
+            # raw fields at the instrument's precisions already: the usual case
+            qty, price, trigger = order.quantity_raw, order.price_raw, order.trigger_price_raw
+        else:
+            try:
+                # raw fields, not Price / Quantity objects: this runs once per order
+                qty = order.quantity_raw if order.size_precision == isp else _raw_rescaled(
+                    order.quantity_raw, order.size_precision, isp, "quantity")
+                price = (order.price_raw if pp == ipp else _raw_rescaled(
+                    order.price_raw, pp, ipp, "price")) if order.price_raw else 0
+                trigger = (order.trigger_price_raw if pp == ipp else _raw_rescaled(
+                    order.trigger_price_raw, pp, ipp, "trigger price")) \
+                    if order.trigger_price_raw else 0
+            except ValueError as e:
+                self._report(now, OrderRejected, order, None, (str(e),))
+                return 0
         cdef int64_t num = self._next_order_num
         self._next_order_num += 1
-        self._orders[num] = order
-        self._num_of[order.client_order_id] = num
-        # the checked Python face: a bad side / type / quantity raises as before
-        matcher.submit_order(num, order._side, order._order_type, qty, price, trigger,
-                             tif=order._time_in_force, expire_ns=order.expire_time_ns,
-                             post_only=order.post_only, reduce_only=order.reduce_only, now=now)
-        self._drain(matcher, instrument, None, None)
+        key = num  # boxed once for both maps
+        self._orders[key] = order
+        self._num_of[order.client_order_id] = key
+        # the matcher's checked C entry: a bad side / type / quantity raises as before
+        cdef int code = plan.matcher.try_submit(
+            num, order._side, order._order_type, qty, price, trigger, order._time_in_force,
+            order.expire_time_ns, order.post_only, order.reduce_only, now)
+        if code != SUBMIT_OK:
+            raise submit_error(code, order._side, order._order_type, order._time_in_force, qty)
+        self._drain(plan, None, None)
         return 0
 
-    def _arrive_modify(self, Order order, tuple args, instrument: Instrument,
-                       SimMatcher matcher, int64_t now) -> None:
+    def _arrive_modify(self, Order order, tuple args, _InstrumentPlan plan, int64_t now) -> None:
         quantity, price, trigger = args
+        instrument = plan.instrument
         num = self._num_of.get(order.client_order_id, 0)
         try:
             q = _raw_at(quantity, instrument.size_precision, "quantity") if quantity is not None else 0
@@ -342,21 +421,21 @@ cdef class _SimCore:
             t = _raw_at(trigger, instrument.price_precision, "trigger price") \
                 if trigger is not None else 0
         except ValueError as e:
-            self._report(now, OrderModifyRejected, order, _venue_id(num), (str(e),))
+            self._report(now, OrderModifyRejected, order, self._venue_id(num), (str(e),))
             return
-        matcher.modify_order(num, q, p, t, now)
-        self._drain(matcher, instrument, order if num == 0 else None, args)
+        plan.matcher.modify_order(num, q, p, t, now)
+        self._drain(plan, order if num == 0 else None, args)
 
-    cdef int _drain(self, SimMatcher matcher, object instrument, object unknown,
-                    object update) except -1:
+    cdef int _drain(self, _InstrumentPlan plan, object unknown, object update) except -1:
         """Turn the matcher's buffered events into order events and report them."""
+        cdef SimMatcher matcher = plan.matcher
         cdef Py_ssize_t n = matcher.n_events, i
         if n == 0 and not matcher.no_memory:
             return 0
         # copy out first: reports may trade, and the matcher buffers (and drains) anew
-        cdef SimEvent one
-        cdef SimEvent *events = &one
-        if n > 1:
+        cdef SimEvent inline_events[DRAIN_INLINE]
+        cdef SimEvent *events = inline_events
+        if n > DRAIN_INLINE:
             events = <SimEvent *>PyMem_Malloc(n * sizeof(SimEvent))
             if events == NULL:
                 raise MemoryError("SimExecutionClient: cannot copy the matcher's events")
@@ -368,119 +447,133 @@ cdef class _SimCore:
                 matcher.no_memory = False
                 raise MemoryError("SimMatcher: events were lost: out of memory")
             for i in range(n):
-                self._drain_one(matcher, instrument, unknown, update, &events[i])
+                self._drain_one(plan, unknown, update, &events[i])
         finally:
-            if events != &one:
+            if events != inline_events:
                 PyMem_Free(events)
         return 0
 
-    cdef int _drain_one(self, SimMatcher matcher, object instrument, object unknown,
-                        object update, const SimEvent *e) except -1:
+    cdef int _drain_one(self, _InstrumentPlan plan, object unknown, object update,
+                        const SimEvent *e) except -1:
         cdef int64_t num = <int64_t>e.order_id
         cdef int64_t now = e.ts_ns
         cdef int kind = e.kind
         order = self._orders.get(num, unknown)
         if order is None:
             return 0
-        vid = _venue_id(num)
+        cdef Order o = <Order>order
+        vid = self._venue_id(num)
         if kind == SIM_FILLED:
-            self._on_fill(<Order>order, instrument, num, e, vid)
+            self._on_fill(o, plan, num, e, vid)
         elif kind == SIM_ACCEPTED:
-            self._report(now, OrderAccepted, order, vid, ())
+            self._report(now, OrderAccepted, o, vid, ())
         elif kind == SIM_REJECTED:
-            self._close(num, order)
-            self._report(now, OrderRejected, order, None, (SIM_REASONS[e.reason],))
+            self._close(num, o)
+            self._report(now, OrderRejected, o, None, (SIM_REASONS[e.reason],))
         elif kind == SIM_CANCELED:
-            self._close(num, order)
-            self._report(now, OrderCanceled, order, vid, ())
+            self._close(num, o)
+            self._report(now, OrderCanceled, o, vid, ())
         elif kind == SIM_EXPIRED:
-            self._close(num, order)
-            self._report(now, OrderExpired, order, vid, ())
+            self._close(num, o)
+            self._report(now, OrderExpired, o, vid, ())
         elif kind == SIM_TRIGGERED:
-            self._report(now, OrderTriggered, order, vid, ())
+            self._report(now, OrderTriggered, o, vid, ())
         elif kind == SIM_UPDATED:
             if update is None:  # a reduce-only order trimmed on arrival
-                fields = (Quantity.from_raw(e.qty, instrument.size_precision), None, None)
+                fields = (Quantity.from_raw(e.qty, plan.size_precision), None, None)
             else:
                 fields = update
-            self._report(now, OrderUpdated, order, vid, tuple(fields))
+            self._report(now, OrderUpdated, o, vid, tuple(fields))
         elif kind == SIM_CANCEL_REJECTED:
-            self._report(now, OrderCancelRejected, order, None, (SIM_REASONS[e.reason],))
+            self._report(now, OrderCancelRejected, o, None, (SIM_REASONS[e.reason],))
         elif kind == SIM_MODIFY_REJECTED:
-            self._report(now, OrderModifyRejected, order, vid if num else None,
+            self._report(now, OrderModifyRejected, o, vid if num else None,
                          (SIM_REASONS[e.reason],))
         return 0
 
-    cdef int _close(self, int64_t num, object order) except -1:
+    cdef int _close(self, int64_t num, Order order) except -1:
         self._orders.pop(num, None)
-        self._num_of.pop((<Order>order).client_order_id, None)
+        self._num_of.pop(order.client_order_id, None)
         return 0
 
-    def _fee_plan(self, instrument: Instrument, int liquidity) -> tuple:
-        # (rate as integer, 10**k turning px*qty*mult*rate into 10**-36 units, currency):
-        # worked out once per instrument and liquidity side
-        key = (instrument.numeric_id, liquidity)
-        plan = self._fee_plans.get(key)
-        if plan is None:
-            rate = Decimal(self.fee_model.rate(instrument, liquidity))
-            exp = rate.as_tuple().exponent
-            rate_int = int(rate.scaleb(-exp))
-            mult = instrument.multiplier
-            digits = instrument.price_precision + instrument.size_precision + mult.precision - exp
-            if digits > FEE_DIGITS:
-                raise ValueError(f"venue {self.venue}: fee rate {rate} of {instrument.id} has "
-                                 f"too many digits for exact fee sums")
-            plan = (rate_int * mult.raw * 10 ** (FEE_DIGITS - digits), instrument.quote_currency,
-                    digits)
-            self._fee_plans[key] = plan
-        return plan
+    def _fee_factor(self, _InstrumentPlan plan, int liquidity) -> int:
+        # rate as an integer x multiplier raw x 10**k: times px_raw * qty_raw it is the fee in
+        # 10**-36 units; worked out once per instrument and liquidity side
+        instrument = plan.instrument
+        rate = Decimal(self.fee_model.rate(instrument, liquidity))
+        exp = rate.as_tuple().exponent
+        rate_int = int(rate.scaleb(-exp))
+        mult = instrument.multiplier
+        digits = instrument.price_precision + instrument.size_precision + mult.precision - exp
+        if digits > FEE_DIGITS:
+            raise ValueError(f"venue {self.venue}: fee rate {rate} of {instrument.id} has "
+                             f"too many digits for exact fee sums")
+        factor = rate_int * mult.raw * 10 ** (FEE_DIGITS - digits)
+        if liquidity == LIQUIDITY_SIDE_MAKER:
+            plan.maker_factor = factor
+        else:
+            plan.taker_factor = factor
+        return factor
 
-    cdef tuple _charge_fee(self, object instrument, int64_t px_raw, int64_t qty_raw,
-                           int liquidity):
-        """Return (commission charged now, exact fee as a float); see docs/fills.md "Fees".
+    cdef Money _charge_fee(self, _InstrumentPlan plan, int64_t px_raw, int64_t qty_raw,
+                           int liquidity, double *exact):
+        """Return the commission charged now and set *exact to the exact fee; docs/fills.md "Fees".
 
         The exact fees of a currency are summed as integers; each fill is charged the change
         of that sum rounded half-even to the currency's digits, so the charges add up to the
         rounded exact total and small fills are not lost to rounding.
         """
-        key = (instrument.numeric_id, liquidity)
-        plan = self._fee_plans.get(key)
-        if plan is None:
-            plan = self._fee_plan(instrument, liquidity)
-        factor, currency, digits = <tuple>plan
+        factor = plan.maker_factor if liquidity == LIQUIDITY_SIDE_MAKER else plan.taker_factor
+        if factor is None:
+            factor = self._fee_factor(plan, liquidity)
         if factor == 0:
-            return money_new(0, currency), 0.0
-        exact = px_raw * qty_raw * factor
-        cdef str code = (<Currency>currency).code
-        total = self._fee_exact.get(code, 0) + exact
-        self._fee_exact[code] = total
-        charged = _half_even(total, _POW10[FEE_DIGITS - (<Currency>currency).precision])
-        raw = charged - self._fee_charged.get(code, 0)
-        self._fee_charged[code] = charged
-        return money_new(raw, currency), exact / 1e36
+            exact[0] = 0.0
+            return plan.zero_fee
+        cdef _FeeSum sums = plan.fees
+        if sums is None:
+            sums = self._fee_sums.get(plan.quote.code)
+            if sums is None:
+                sums = _FeeSum(plan.quote)
+                self._fee_sums[plan.quote.code] = sums
+            plan.fees = sums
+        fee = px_raw * qty_raw * factor
+        sums.exact = sums.exact + fee
+        charged = _half_even(sums.exact, sums.unit)
+        cdef int64_t raw = charged - sums.charged
+        sums.charged = charged
+        exact[0] = fee / 1e36
+        return money_new(raw, plan.quote)
 
-    cdef int _on_fill(self, Order order, object instrument, int64_t num, const SimEvent *e,
+    cdef int _on_fill(self, Order order, _InstrumentPlan plan, int64_t num, const SimEvent *e,
                       object vid) except -1:
         cdef int64_t now = e.ts_ns, px_raw = e.price, qty_raw = e.qty
         cdef int side = e.side, liquidity = e.liquidity
-        fee, fee_exact = self._charge_fee(instrument, px_raw, qty_raw, liquidity)
-        num_id = instrument.numeric_id
-        self._last_px[num_id] = px_raw
-        plan = self._cash_plans.get(num_id)
-        if plan is None:
-            plan = self._cash_plan(instrument)
-        pp, sp, mult_raw, quote_code, quote_prec, base_code, scale = <tuple>plan
+        cdef int pp = plan.price_precision, sp = plan.size_precision
+        cdef double fee_exact
+        cdef Money fee = self._charge_fee(plan, px_raw, qty_raw, liquidity, &fee_exact)
+        plan.last_px = px_raw
+        plan.has_last_px = True
+        if plan.quote_cash is None:
+            # the balances a fill moves, made in the order the first fill touches them
+            plan.quote_cash = self._cash.get(plan.quote.code)
+            if plan.quote_cash is None:
+                plan.quote_cash = self._cash[plan.quote.code] = [0, plan.cash_scale]
+            if plan.base_code is not None:
+                plan.base_cash = self._cash.get(plan.base_code)
+                if plan.base_cash is None:
+                    plan.base_cash = self._cash[plan.base_code] = [0, sp]
         # cash moves as exact ints at the currency's scale (see _cash_add); a Decimal only
         # when somebody reads `balances`
-        notional = px_raw * qty_raw * mult_raw
-        self._cash_add(quote_code, -notional if side == SIDE_BUY else notional, scale)
-        if (<Money>fee).raw:
-            self._cash_add(quote_code, -(<Money>fee).raw, quote_prec)
-        if base_code is not None:
-            self._cash_add(base_code, qty_raw if side == SIDE_BUY else -qty_raw, sp)
+        notional = px_raw * qty_raw * plan.mult_raw
+        _cash_add_to(plan.quote_cash, -notional if side == SIDE_BUY else notional,
+                     plan.cash_scale)
+        if fee.raw:
+            _cash_add_to(plan.quote_cash, -fee.raw, plan.quote.precision)
+        if plan.base_cash is not None:
+            _cash_add_to(plan.base_cash, qty_raw if side == SIDE_BUY else -qty_raw, sp)
         cdef FillRow *row = self.fills.next_row()
         row.ts_ns = now
-        row.instrument_id = num_id
+        row.instrument_id = plan.numeric_id
         row.side = side
         row.liquidity = liquidity
         row.qty = qty_raw / <double>_POW10F[sp]
@@ -490,7 +583,11 @@ cdef class _SimCore:
         row.px_raw = px_raw
         row.order_num = num
         row.client_order_num = order.client_order_num
-        trade_id = <TradeId>identifier_new(TradeId, f"{self.venue}-{self._next_trade}")
+        if self._trade_prefix is None:
+            self._trade_prefix = f"{self.venue}-"
+        trade_id = <TradeId>identifier_new(
+            TradeId, PyUnicode_FromFormat(b"%U%lld", <PyObject *>self._trade_prefix,
+                                          <long long>self._next_trade))
         self._next_trade += 1
         if e.leaves == 0:
             self._close(num, order)
@@ -516,50 +613,31 @@ cdef class _SimCore:
         self._next_event_id += 1
         return self._next_event_id - 1
 
-    def _cash_plan(self, instrument: Instrument) -> tuple:
-        # what a fill of this instrument moves: worked out once per instrument
-        mult = instrument.multiplier
-        quote = instrument.quote_currency
-        base = instrument.base_currency
-        base_code = base.code if base is not None and instrument.kind in _CASH_KINDS else None
-        plan = (instrument.price_precision, instrument.size_precision, mult.raw, quote.code,
-                quote.precision, base_code,
-                instrument.price_precision + instrument.size_precision + mult.precision)
-        self._cash_plans[instrument.numeric_id] = plan
-        return plan
-
     cpdef _cash_add(self, str code, object raw, int scale):
         # balance of code = _cash[code][0] / 10**_cash[code][1]; the scale only grows
         cdef list entry = self._cash.get(code)
-        cdef int have
         if entry is None:
             self._cash[code] = [raw, scale]
-            return None
-        have = entry[1]
-        if have >= scale:
-            entry[0] += raw * _POW10[have - scale]
         else:
-            entry[0] = entry[0] * _POW10[scale - have] + raw
-            entry[1] = scale
+            _cash_add_to(entry, raw, scale)
         return None
 
     # -- reports ------------------------------------------------------------------------------
 
-    cdef int _report(self, int64_t ts_event, type cls, object order, object vid,
+    cdef int _report(self, int64_t ts_event, type cls, Order order, object vid,
                      tuple args) except -1:
         """Build one event (ts_init at delivery) and send it back through the report latency."""
         cdef uint64_t event_id = self._take_event_id()
         cdef OrderEvent event
-        cdef Order o = <Order>order
         if cls is OrderAccepted:
             # every order's first event: built in C from the order's checked ids
             event = <OrderEvent>OrderAccepted.__new__(OrderAccepted)
-            event._init_common(ORDER_EVENT_ACCEPTED, o.trader_id, o.strategy_id,
-                               o.instrument_id, o.client_order_id, event_id, ts_event, 0)
+            event._init_common(ORDER_EVENT_ACCEPTED, order.trader_id, order.strategy_id,
+                               order.instrument_id, order.client_order_id, event_id, ts_event, 0)
             event._venue_order_id = vid
             self._post(ts_event, event)
             return 0
-        ids = (o.trader_id, o.strategy_id, o.instrument_id, o.client_order_id)
+        ids = (order.trader_id, order.strategy_id, order.instrument_id, order.client_order_id)
         if cls is OrderRejected or cls is OrderCancelRejected:
             args = (*ids, *args)
         elif cls is OrderModifyRejected:
@@ -572,8 +650,8 @@ cdef class _SimCore:
         return 0
 
     cdef int _post(self, int64_t ts_event, object event) except -1:
-        cdef int64_t delay = self.latency.report_delay()
-        if delay == 0 and len(self.outbound) == 0:
+        cdef int64_t delay = self._report_ns if self._latency_fixed else self._latency.report_delay()
+        if delay == 0 and self.outbound.head_ns == INT64_MAX:  # nothing in flight to overtake
             self._deliver(event)
         else:
             self.outbound.push(ts_event + delay, event)
@@ -583,24 +661,25 @@ cdef class _SimCore:
         # A strategy may trade from inside a report (on_fill -> submit_order); with no latency
         # that reports again before this call returns. Queue instead of nesting, so the node
         # sees every event in the order the venue made them.
-        self._outbox.append(event)
         if self._delivering:
+            self._outbox.append(event)
             return 0
         self._delivering = True
-        cdef OrderEvent e
+        cdef OrderEvent e = <OrderEvent?>event  # not delivering: the outbox is empty
         cdef object engine
         try:
-            while self._outbox:
-                e = self._outbox.popleft()
+            while True:
                 e.ts_init = self._now()  # the delivery time
                 self.event_count += 1
                 engine = self.engine
-                if engine is None:
-                    continue
-                if type(engine) is ExecutionEngine:
-                    (<ExecutionEngine>engine).process_event(e)
-                else:
-                    engine.process_event(e)
+                if engine is not None:
+                    if type(engine) is ExecutionEngine:
+                        (<ExecutionEngine>engine).process_event(e)
+                    else:
+                        engine.process_event(e)
+                if not self._outbox:
+                    break
+                e = self._outbox.popleft()
         finally:
             self._delivering = False
         return 0
@@ -624,6 +703,8 @@ cdef class _SimCore:
     cdef int c_process_due(self, int64_t now) except -1:
         cdef int64_t t_out, t_in, t_exp, t
         cdef SimMatcher m
+        cdef _InstrumentPlan plan
+        cdef tuple command
         while True:
             t_out, t_in = self.outbound.head_ns, self.inbound.head_ns
             t_exp = t_in if not self.matchers else INT64_MAX
@@ -636,13 +717,14 @@ cdef class _SimCore:
             if t_out == t:
                 self._deliver(self.outbound.pop()[1])
             elif t_exp == t:
-                for num, matcher in self.matchers.items():
-                    m = <SimMatcher>matcher
+                for plan in self._plans_by_num.values():
+                    m = plan.matcher
                     if m.next_expire_ns <= t:
                         m.expire_orders(t)
-                        self._drain(m, self._by_num[num], None, None)
+                        self._drain(plan, None, None)
             else:
-                self._arrive(<tuple>self.inbound.pop()[1], t)
+                command = <tuple>self.inbound.pop()[1]
+                self._arrive(<int>command[0], <Order>command[1], command[2], t)
 
     def process_due(self, int64_t now) -> None:
         """Run everything due at or before now, in time order: reports, expiries, commands.
@@ -653,7 +735,7 @@ cdef class _SimCore:
         self.c_process_due(now)
 
     cdef int c_drain_matcher(self, uint32_t numeric_id) except -1:
-        self._drain(<SimMatcher>self.matchers[numeric_id], self._by_num[numeric_id], None, None)
+        self._drain(<_InstrumentPlan>self._plans_by_num[numeric_id], None, None)
         return 0
 
     def drain_matcher(self, numeric_id: int) -> None:
@@ -663,27 +745,27 @@ cdef class _SimCore:
     cdef object c_equity_float(self):
         """Return equity() as a float, summed as exact ints (no Decimal): the runner's samples."""
         cdef SimMatcher m
+        cdef _InstrumentPlan plan
         cdef int s2
         currency = next(iter(self.starting_balances), None)
         if currency is None:
             return 0.0
         entry = self._cash.get(currency)
         num, scale = (entry[0], entry[1]) if entry is not None else (0, 0)
-        for n, matcher in self.matchers.items():
-            m = <SimMatcher>matcher
+        for plan in self._plans_by_num.values():
+            m = plan.matcher
             if m.position == 0:
                 continue
-            ins = self._by_num[n]
+            ins = plan.instrument
             if ins.quote_currency.code != currency:
                 continue
             mid = m.mid_raw()
             if mid is not None:
                 mark2 = int(mid * 2.0)   # exact: (bid + ask) / 2.0 with bid + ask < 2**53
+            elif plan.has_last_px:
+                mark2 = 2 * plan.last_px
             else:
-                mark2 = self._last_px.get(n)
-                if mark2 is None:
-                    continue
-                mark2 = 2 * mark2
+                continue
             mult = ins.multiplier
             # position x mark x multiplier at one more digit: mark2 / 2 == mark2 * 5 / 10
             s2 = ins.size_precision + ins.price_precision + mult.precision + 1
@@ -696,8 +778,10 @@ cdef class _SimCore:
             num += v
         return num / _POW10[scale]   # int / int: correctly rounded
 
-    def _drain_py(self, SimMatcher matcher, instrument, unknown=None, update=None) -> None:
-        self._drain(matcher, instrument, unknown, update)
+    def _last_fill_px(self, numeric_id: int) -> int | None:
+        # the raw price of an instrument's last fill (equity's fallback mark), None before one
+        cdef _InstrumentPlan plan = self._plans_by_num[numeric_id]
+        return plan.last_px if plan.has_last_px else None
 
 
 class SimExecutionClient(_SimCore, ExecutionClient):
@@ -762,9 +846,12 @@ class SimExecutionClient(_SimCore, ExecutionClient):
                              f"numeric_id (the id in its data records)")
         matcher = SimMatcher(l2=self.book_type == "L2", rest_policy=self.fill_model.rest_policy,
                              tick=instrument.price_increment.raw)
+        plan = _InstrumentPlan(instrument, matcher)
         self._instruments[instrument.id] = instrument
         self._by_num[instrument.numeric_id] = instrument
         self.matchers[instrument.numeric_id] = matcher
+        self._plans[instrument.id] = plan
+        self._plans_by_num[instrument.numeric_id] = plan
         return matcher
 
     def instrument(self, instrument_id: Any) -> Instrument:
@@ -793,7 +880,7 @@ class SimExecutionClient(_SimCore, ExecutionClient):
                             _rescaled(tick.ask_raw, pp, instrument.price_precision),
                             _rescaled(tick.bid_size_raw, sp, instrument.size_precision),
                             _rescaled(tick.ask_size_raw, sp, instrument.size_precision))
-        self._drain_py(matcher, instrument)
+        self.drain_matcher(instrument.numeric_id)
 
     def process_trade(self, tick: Any) -> None:
         """Show the venue a market trade."""
@@ -802,7 +889,7 @@ class SimExecutionClient(_SimCore, ExecutionClient):
         matcher.apply_trade(tick.ts_event,
                             _rescaled(tick.price_raw, tick.price_precision, instrument.price_precision),
                             _rescaled(tick.size_raw, tick.size_precision, instrument.size_precision))
-        self._drain_py(matcher, instrument)
+        self.drain_matcher(instrument.numeric_id)
 
     def process_book_delta(self, delta: Any) -> None:
         """Show the venue one L2 book change (ADD / UPDATE set the level, DELETE removes it)."""
@@ -817,7 +904,7 @@ class SimExecutionClient(_SimCore, ExecutionClient):
             matcher.apply_book_level(delta.ts_event, int(delta.side),
                                      _rescaled(delta.price_raw, delta.price_precision,
                                                instrument.price_precision), size)
-        self._drain_py(matcher, instrument)
+        self.drain_matcher(instrument.numeric_id)
 
     # -- account ------------------------------------------------------------------------------
 
@@ -844,7 +931,7 @@ class SimExecutionClient(_SimCore, ExecutionClient):
             if mark is None:
                 # no quote (or an empty touch): the last fill price, as documented; skipping
                 # the position would drop its value from equity
-                mark = self._last_px.get(num)
+                mark = self._last_fill_px(num)
                 if mark is None:
                     continue
             total += (Decimal(matcher.position).scaleb(-instrument.size_precision)
