@@ -14,12 +14,14 @@ import logging
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from hft.adapters.sandbox.server import FaultConfig
 from hft.kernel.config import VenueConfig
 from hft.live.breaker import BreakerState, CircuitBreaker
+from hft.live.reconcile import Reconciler
 from hft.model.objects import Quantity
 
 
@@ -52,6 +54,40 @@ def test_venue_config_rejects_a_non_positive_ack_timeout():
     with pytest.raises(ValueError, match="ack_timeout_ms"):
         VenueConfig(name="SANDBOX", kind="sandbox", ack_timeout_ms=0)
     assert VenueConfig(name="SANDBOX").ack_timeout_ms == 2000.0
+
+
+def _order(num: int, status: str = "SUBMITTED", venue_order_id=None):
+    return SimpleNamespace(
+        client_order_num=num, status=SimpleNamespace(name=f"ORDER_STATUS_{status}"),
+        is_open=status != "SUBMITTED", is_inflight=status in ("SUBMITTED", "PENDING_CANCEL"),
+        venue_order_id=venue_order_id, filled_qty_raw=0, quantity_raw=100, size_precision=0,
+        is_buy=True)
+
+
+def _fill(num: int, trade_id: int):
+    return SimpleNamespace(client_order_id=num, trade_id=trade_id, quantity=40,
+                           size_precision=0, instrument_id=1, ts_event=trade_id)
+
+
+def test_settle_plan_judges_only_the_timed_out_orders_but_applies_every_missed_fill():
+    # orders 1 and 2 are SUBMITTED and unknown to the venue; only 1 timed out (2 was sent
+    # after the query and is simply not in its answer): only 1 is resent
+    orders = {1: _order(1), 2: _order(2), 3: _order(3, "ACCEPTED", "7")}
+    plan = Reconciler().plan(orders, [], [_fill(3, 11)], (), {}, only=[1])
+    assert [o.client_order_num for o in plan.resend] == [1]
+    assert [f.trade_id for f in plan.fills] == [11] and plan.lost == []
+    full = Reconciler().plan(orders, [], [], (), {})
+    assert [o.client_order_num for o in full.resend] == [1, 2]
+    assert [o.client_order_num for o in full.lost] == [3]
+
+
+def test_settle_plan_closes_a_timed_out_cancel_the_venue_no_longer_has():
+    orders = {5: _order(5, "PENDING_CANCEL", "9")}
+    plan = Reconciler().plan(orders, [], [], (), {}, only=[5])
+    assert [o.client_order_num for o in plan.lost] == [5] and plan.cancel_again == []
+    still_open = [SimpleNamespace(client_order_id=5, venue_order_id=9)]
+    plan = Reconciler().plan(orders, still_open, [], (), {}, only=[5])
+    assert [o.client_order_num for o in plan.cancel_again] == [5] and plan.lost == []
 
 
 def test_lost_order_ack_is_a_logged_breaker_failure_settled_by_query(monkeypatch, caplog):

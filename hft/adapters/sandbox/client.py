@@ -623,9 +623,12 @@ class SandboxClient(ExecutionClient):
             loop = asyncio.get_running_loop()
         except RuntimeError:  # no loop (a unit test): check_acks is called by hand
             return
-        # +1 ms: the loop's timers tick in whole ms and may fire a little early
-        delay_ns = oldest + self.ack_timeout_ns - time.perf_counter_ns() + 1_000_000
-        self._ack_handle = loop.call_later(max(delay_ns, 0) / 1e9, self._on_ack_timer)
+        # at most one check per 1/8 of the timeout: with orders flowing, each check takes
+        # every request then due, rather than one timer callback per order (a timeout is
+        # noticed up to 1/8 late); +1 ms: the loop's timers tick in whole ms
+        delay_ns = max(oldest + self.ack_timeout_ns - time.perf_counter_ns(),
+                       self.ack_timeout_ns // 8) + 1_000_000
+        self._ack_handle = loop.call_later(delay_ns / 1e9, self._on_ack_timer)
 
     def _on_ack_timer(self) -> None:
         # the loop runs due timers before it reads its sockets: after a stall an ack may be
@@ -652,6 +655,8 @@ class SandboxClient(ExecutionClient):
         if self._ack_handle is not None:
             self._ack_handle.cancel()
             self._ack_handle = None
+        if self._settle_task is not None and not self._settle_task.done():
+            self._settle_task.cancel()
 
     def check_acks(self, now_ns: int | None = None) -> int:
         """Fail the orders and cancels unanswered for `ack_timeout_ns`; return how many.
@@ -704,8 +709,13 @@ class SandboxClient(ExecutionClient):
     async def wait_settled(self, timeout_s: float | None = None) -> None:
         """Wait until the query settling timed-out requests (if one runs) has been applied."""
         task = self._settle_task
-        if task is not None and not task.done():
+        if task is None or task.done():
+            return
+        try:
             await asyncio.wait_for(asyncio.shield(task), timeout_s)
+        except asyncio.CancelledError:
+            if not task.cancelled():  # we were cancelled, not the settling (link lost)
+                raise
 
     def _on_ack(self, num: int) -> None:
         # a first answer from the venue: a breaker success, unless its timeout already counted
