@@ -30,6 +30,7 @@ from typing import Literal
 import msgspec
 import numpy as np
 
+from hft.backtest.stream import scan_chunk
 from hft.backtest.timestamps import TimestampError, parse_timestamps, sniff_format
 from hft.core.encoding import (
     BOOK_DELTA_DTYPE, DECODE_ERRORS, DELTA_ADD, DELTA_CLEAR, DELTA_DELETE, DELTA_SNAPSHOT_BEGIN,
@@ -480,7 +481,8 @@ class NpzSource:
                                     f"zip member ({info.file_size} bytes): truncated file")
                 return raw.tell(), total, dtype
 
-    def _check(self, arr: np.ndarray, done: int, last_ts: int) -> int:
+    def _check(self, arr: np.ndarray, done: int, last_ts: int) -> tuple[int, bool]:
+        """Validate one chunk; return (its last ts_event, whether its instrument ids differ)."""
         kind = (RECORD_QUOTE if arr.dtype == QUOTE_DTYPE else
                 RECORD_BOOK_DELTA if arr.dtype == BOOK_DELTA_DTYPE else RECORD_TRADE)
         bad, code = validate_batch(arr, kind)
@@ -488,12 +490,11 @@ class NpzSource:
             field, expected = DECODE_ERRORS[code]
             raise DataError(f"{self.path}: record {done + bad}: field {field!r} is invalid, "
                             f"expected {expected}")
-        ts = arr["ts_event"]
-        if len(ts) and (ts[0] < last_ts or (len(ts) > 1 and (ts[1:] < ts[:-1]).any())):
-            prev = np.concatenate(([last_ts], ts[:-1]))
-            i = int(np.argmax(ts < prev))
-            raise DataError(f"{self.path}: record {done + i}: timestamp before the previous record's")
-        return int(ts[-1]) if len(ts) else last_ts
+        want = -1 if self.instrument_id is None else self.instrument_id
+        bad, renumber, last_ts = scan_chunk(arr, last_ts, want)
+        if bad >= 0:
+            raise DataError(f"{self.path}: record {done + bad}: timestamp before the previous record's")
+        return last_ts, renumber
 
     def __iter__(self) -> Iterator[np.ndarray]:
         try:
@@ -523,8 +524,8 @@ class NpzSource:
             while done < total:
                 n = min(self.chunk_rows, total - done)
                 arr = np.frombuffer(mm, dtype=dtype, count=n, offset=offset + done * size)
-                last_ts = self._check(arr, done, last_ts)
-                if self.instrument_id is not None and (arr["instrument_id"] != self.instrument_id).any():
+                last_ts, renumber = self._check(arr, done, last_ts)
+                if renumber:
                     # renumber only when the file's ids differ: the common case stays a view
                     arr = arr.copy()
                     arr["instrument_id"] = self.instrument_id
@@ -559,8 +560,8 @@ class NpzSource:
                 if len(buf) != n * dtype.itemsize:
                     raise DataError(f"{self.path}: truncated at record {done + len(buf) // dtype.itemsize}")
                 arr = np.frombuffer(buf, dtype=dtype)
-                last_ts = self._check(arr, done, last_ts)
-                if self.instrument_id is not None and (arr["instrument_id"] != self.instrument_id).any():
+                last_ts, renumber = self._check(arr, done, last_ts)
+                if renumber:
                     # renumber only when the file's ids differ: the common case stays a view
                     arr = arr.copy()
                     arr["instrument_id"] = self.instrument_id

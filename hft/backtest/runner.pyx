@@ -25,6 +25,7 @@ docs/fills.md ("Running a backtest") has a worked timeline.
 
 cimport cython
 from cpython.mem cimport PyMem_Free, PyMem_Malloc, PyMem_Realloc
+from cpython.ref cimport PyObject
 from libc.stdint cimport INT64_MAX, int64_t, uint8_t, uint32_t, uint64_t
 from libc.string cimport memcpy
 
@@ -216,21 +217,32 @@ def build_sources(config, instruments: dict) -> list:
 
 
 cdef class _Loop:
-    """The per-record state of one run (typed, so the hot path stays in C)."""
+    """The per-record state of one run (typed, so the hot path stays in C).
+
+    Per-instrument lookups go through C arrays indexed by the record's numeric id (borrowed
+    pointers: the lists beside them hold the references for the whole run).
+    """
 
     cdef TestClock clock
     cdef DataStream stream
     cdef FeedQueue feed
     cdef object process_quote, process_trade
     cdef DataEngine engine     # the node's engine: called in C; None for a stand-in (tests)
-    cdef list iids             # numeric id -> InstrumentId | None
+    cdef list iids             # numeric id -> InstrumentId | None (owns the references)
     cdef list matchers         # numeric id -> SimMatcher | None
-    cdef list owners           # numeric id -> venue index | None
+    cdef list owners           # numeric id -> venue index | None (builds owner_at)
     cdef list venues           # SimExecutionClient (a _SimCore): checked at the start
     cdef list queues           # every venue's inbound and outbound LatencyQueue
     cdef list all_matchers
     cdef list delay_models     # per venue: LatencyModel
     cdef list delay_blocks     # per venue: int64 array of the next feed delays
+    cdef Py_ssize_t n_ids      # length of the id-indexed arrays below
+    cdef PyObject **iid_at     # numeric id -> InstrumentId or NULL
+    cdef PyObject **matcher_at # numeric id -> SimMatcher or NULL
+    cdef PyObject **venue_at   # numeric id -> the owning _SimCore or NULL
+    cdef Py_ssize_t *owner_at  # numeric id -> venue index, -1 when no venue trades it
+    cdef Py_ssize_t n_due
+    cdef const int64_t **due_at  # every LatencyQueue's head_ns and SimMatcher's next_expire_ns
     cdef int64_t *delay_pos    # per venue: next unused index in its block
     cdef bint *delay_zero      # per venue: feed latency is always 0
     cdef object process_book_delta, process_book_snapshot
@@ -240,17 +252,49 @@ cdef class _Loop:
     def __dealloc__(self):
         PyMem_Free(self.delay_pos)
         PyMem_Free(self.delay_zero)
+        PyMem_Free(self.iid_at)
+        PyMem_Free(self.matcher_at)
+        PyMem_Free(self.venue_at)
+        PyMem_Free(self.owner_at)
+        PyMem_Free(self.due_at)
 
-    cdef int64_t venue_due_ns(self):
-        cdef int64_t due = INT64_MAX
+    cdef int index(self) except -1:
+        """Fill the C arrays from the lists (after the lists are complete)."""
+        cdef Py_ssize_t n = len(self.iids), i
+        self.n_ids = n
+        self.iid_at = <PyObject **>PyMem_Malloc(n * sizeof(PyObject *))
+        self.matcher_at = <PyObject **>PyMem_Malloc(n * sizeof(PyObject *))
+        self.venue_at = <PyObject **>PyMem_Malloc(n * sizeof(PyObject *))
+        self.owner_at = <Py_ssize_t *>PyMem_Malloc(n * sizeof(Py_ssize_t))
+        self.n_due = len(self.queues) + len(self.all_matchers)
+        self.due_at = <const int64_t **>PyMem_Malloc((self.n_due + 1) * sizeof(int64_t *))
+        if (self.iid_at == NULL or self.matcher_at == NULL or self.venue_at == NULL
+                or self.owner_at == NULL or self.due_at == NULL):
+            raise MemoryError("run_backtest: cannot allocate the instrument tables")
+        cdef Py_ssize_t k = 0
         cdef LatencyQueue q
         cdef SimMatcher m
+        # the objects live as long as the run (the lists hold them): their due fields stay put
         for q in self.queues:
-            if q.head_ns < due:
-                due = q.head_ns
+            self.due_at[k] = &q.head_ns
+            k += 1
         for m in self.all_matchers:
-            if m.next_expire_ns < due:
-                due = m.next_expire_ns
+            self.due_at[k] = &m.next_expire_ns
+            k += 1
+        for i in range(n):
+            self.iid_at[i] = NULL if self.iids[i] is None else <PyObject *>self.iids[i]
+            self.matcher_at[i] = NULL if self.matchers[i] is None else <PyObject *>self.matchers[i]
+            self.owner_at[i] = -1 if self.owners[i] is None else <Py_ssize_t>self.owners[i]
+            self.venue_at[i] = (NULL if self.owner_at[i] < 0
+                                else <PyObject *>self.venues[self.owner_at[i]])
+        return 0
+
+    cdef inline int64_t venue_due_ns(self) noexcept:
+        cdef int64_t due = INT64_MAX
+        cdef Py_ssize_t i
+        for i in range(self.n_due):
+            if self.due_at[i][0] < due:
+                due = self.due_at[i][0]
         return due
 
     cdef int deliver_book(self, const BookDeltaRecord *rec, uint32_t nid,
@@ -280,7 +324,7 @@ cdef class _Loop:
         """Hand one record to the data engine as a QuoteTick / TradeTick / book update."""
         cdef uint32_t nid
         memcpy(&nid, rec + INSTRUMENT_OFFSET, 4)
-        cdef InstrumentId iid = <InstrumentId>self.iids[nid]
+        cdef InstrumentId iid = <InstrumentId>self.iid_at[nid]  # checked in on_record
         if rec[RECORD_TYPE_OFFSET] == RECORD_BOOK_DELTA:
             return self.deliver_book(<const BookDeltaRecord *>rec, nid, iid)
         if self.engine is not None:
@@ -301,7 +345,7 @@ cdef class _Loop:
         cdef _SimCore venue
         while True:
             t_timer = self.clock.next_due_ns()
-            t_venue = self.venue_due_ns() if self.queues else INT64_MAX
+            t_venue = self.venue_due_ns()
             t_feed = self.feed.head_due_ns()
             t = t_timer if t_timer < t_venue else t_venue
             if t_feed < t:
@@ -338,16 +382,16 @@ cdef class _Loop:
         cdef const TradeRecord *tr
         cdef const BookDeltaRecord *bd
         cdef SimMatcher m
-        cdef object owner
+        cdef Py_ssize_t owner
         cdef int64_t delay = 0
         memcpy(&nid, rec + INSTRUMENT_OFFSET, 4)
-        if nid >= len(self.iids) or self.iids[nid] is None:
+        if nid >= self.n_ids or self.iid_at[nid] == NULL:
             raise ValueError(f"data record {self.records}: unknown instrument numeric id {nid}")
         self.records += 1
         self.clock.time_ns = ts
-        owner = self.owners[nid]
-        if owner is not None:
-            m = <SimMatcher>self.matchers[nid]
+        owner = self.owner_at[nid]
+        if owner >= 0:
+            m = <SimMatcher>self.matcher_at[nid]
             if rec[RECORD_TYPE_OFFSET] == RECORD_QUOTE:
                 q = <const QuoteRecord *>rec
                 m.on_quote(ts, q.bid_price, q.ask_price, q.bid_size, q.ask_size)
@@ -369,8 +413,9 @@ cdef class _Loop:
                 tr = <const TradeRecord *>rec
                 m.on_trade(ts, tr.price, tr.size)
             if m.n_events:
-                (<_SimCore>self.venues[<Py_ssize_t>owner]).c_drain_matcher(nid)
-            delay = self.feed_delay(<Py_ssize_t>owner)
+                (<_SimCore>self.venue_at[nid]).c_drain_matcher(nid)
+            if not self.delay_zero[owner]:
+                delay = self.feed_delay(owner)
         if rec[RECORD_TYPE_OFFSET] == RECORD_QUOTE:
             self.quotes += 1
         elif rec[RECORD_TYPE_OFFSET] == RECORD_BOOK_DELTA:
@@ -463,6 +508,7 @@ def run_backtest(node, *, sources=None, venues=None, progress=None,
         loop.delay_blocks.append(None)
         loop.delay_pos[v] = DELAY_BLOCK
         loop.delay_zero[v] = model.feed_ns == 0 and model.jitter_ns == 0
+    loop.index()
 
     equity = np.zeros(1024, dtype=EQUITY_DTYPE)
     cdef Py_ssize_t n_equity = 0

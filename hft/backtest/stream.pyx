@@ -9,13 +9,14 @@ only when a source's chunk is used up; the per-record path reads C memory.
 """
 
 from cpython.mem cimport PyMem_Malloc, PyMem_Free
-from libc.stdint cimport int64_t, uint8_t
+from libc.stdint cimport int64_t, uint8_t, uint32_t
 from libc.string cimport memcpy
 
 import numpy as np
 
 cdef enum:
     RECORD_SIZE = 64
+    INSTRUMENT_OFFSET = 4
     TS_OFFSET = 8
 
 
@@ -128,7 +129,8 @@ cdef class DataStream:
                 self._heap_n -= 1
                 self._heap[0] = self._heap[self._heap_n]
             self._pending = old
-        self._sift_down(0)
+        if self._heap_n > 1:  # one source left: nothing to reorder
+            self._sift_down(0)
         return rec
 
     cdef int64_t peek_ts(self) except? -1:
@@ -158,3 +160,31 @@ cdef class DataStream:
             out += (<const char *>rec)[:RECORD_SIZE]
             n += 1
         return np.frombuffer(bytes(out), dtype=np.uint8).reshape(-1, RECORD_SIZE)
+
+
+def scan_chunk(records, int64_t last_ts, int64_t instrument_id=-1) -> tuple[int, bool, int]:
+    """Check one chunk of 64-byte records in a single C pass; return (bad, renumber, last_ts).
+
+    bad: the index of the first record whose ts_event is before the previous one (the first
+    record is compared with `last_ts`, the previous chunk's last), else -1. renumber: some
+    record's instrument id differs from `instrument_id` (always False when it is -1). last_ts:
+    the chunk's last ts_event (`last_ts` when the chunk is empty).
+    """
+    cdef const uint8_t[:, ::1] rows = np.ascontiguousarray(records).view(np.uint8).reshape(
+        len(records), RECORD_SIZE)
+    cdef Py_ssize_t i, bad = -1, n = rows.shape[0]
+    cdef int64_t ts
+    cdef uint32_t nid
+    cdef bint renumber = False
+    with nogil:
+        for i in range(n):
+            ts = _ts_at(&rows[i, 0])
+            if ts < last_ts:
+                bad = i
+                break
+            last_ts = ts
+            if instrument_id >= 0:
+                memcpy(&nid, &rows[i, INSTRUMENT_OFFSET], 4)
+                if nid != instrument_id:
+                    renumber = True
+    return bad, renumber, last_ts

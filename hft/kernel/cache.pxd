@@ -1,6 +1,7 @@
 # The node's memory: instruments, last market data, orders with open indexes, positions,
 # accounts. Open indexes are kept up to date on every state change (never scan history);
 # closed orders and positions live only in bounded recent deques plus counters.
+cimport cython
 from libc.stdint cimport int64_t
 
 from hft.model.data cimport Bar, BarType, QuoteTick, TradeTick
@@ -10,10 +11,17 @@ from hft.model.orders cimport Order
 from hft.model.position cimport Position
 
 
+@cython.final
+cdef class Latest:
+    # One instrument's last quote (or trade): the data engine keeps a reference to the slot
+    # and writes `value` without a dict operation per tick.
+    cdef object value               # QuoteTick / TradeTick, or None before the first
+
+
 cdef class Cache:
     cdef dict _instruments          # InstrumentId -> Instrument
-    cdef dict _quotes               # InstrumentId -> QuoteTick (last)
-    cdef dict _trades               # InstrumentId -> TradeTick (last)
+    cdef dict _quotes               # InstrumentId -> Latest (of QuoteTick)
+    cdef dict _trades               # InstrumentId -> Latest (of TradeTick)
     cdef dict _bars                 # BarType -> Bar (last)
     cdef dict _books                # InstrumentId -> OrderBook
     cdef dict _orders               # ClientOrderId -> Order: open ones and the recent closed
@@ -31,16 +39,32 @@ cdef class Cache:
     cdef readonly int64_t positions_opened
     cdef readonly int64_t positions_closed
 
-    cdef inline void set_quote(self, QuoteTick quote) noexcept:
-        self._quotes[quote.instrument_id] = quote
-    cdef inline void set_trade(self, TradeTick trade) noexcept:
-        self._trades[trade.instrument_id] = trade
+    cdef inline Latest quote_slot(self, InstrumentId instrument_id):
+        cdef object slot = self._quotes.get(instrument_id)
+        if slot is None:
+            slot = Latest.__new__(Latest)
+            self._quotes[instrument_id] = slot
+        return <Latest>slot
+    cdef inline Latest trade_slot(self, InstrumentId instrument_id):
+        cdef object slot = self._trades.get(instrument_id)
+        if slot is None:
+            slot = Latest.__new__(Latest)
+            self._trades[instrument_id] = slot
+        return <Latest>slot
+    cdef inline int set_quote(self, QuoteTick quote) except -1:
+        self.quote_slot(quote.instrument_id).value = quote
+        return 0
+    cdef inline int set_trade(self, TradeTick trade) except -1:
+        self.trade_slot(trade.instrument_id).value = trade
+        return 0
     cdef inline void set_bar(self, Bar bar) noexcept:
         self._bars[bar.bar_type] = bar
     cdef inline QuoteTick last_quote(self, InstrumentId instrument_id):
-        return <QuoteTick>self._quotes.get(instrument_id)
+        cdef object slot = self._quotes.get(instrument_id)
+        return None if slot is None else <QuoteTick>(<Latest>slot).value
     cdef inline TradeTick last_trade(self, InstrumentId instrument_id):
-        return <TradeTick>self._trades.get(instrument_id)
+        cdef object slot = self._trades.get(instrument_id)
+        return None if slot is None else <TradeTick>(<Latest>slot).value
     cdef inline Order find_order(self, ClientOrderId client_order_id):
         return <Order>self._orders.get(client_order_id)
     cdef inline Instrument find_instrument(self, InstrumentId instrument_id):

@@ -90,11 +90,11 @@ cdef class Cache:
 
     def quote(self, InstrumentId instrument_id not None) -> QuoteTick | None:
         """Return the last quote of an instrument, or None."""
-        return self._quotes.get(instrument_id)
+        return self.last_quote(instrument_id)
 
     def trade(self, InstrumentId instrument_id not None) -> TradeTick | None:
         """Return the last trade of an instrument, or None."""
-        return self._trades.get(instrument_id)
+        return self.last_trade(instrument_id)
 
     def bar(self, BarType bar_type not None) -> Bar | None:
         """Return the last bar of a bar type, or None."""

@@ -2,10 +2,11 @@
 cimport cython
 from libc.stdint cimport int64_t, uint8_t
 
-from hft.kernel.cache cimport Cache
+from hft.kernel.cache cimport Cache, Latest
 from hft.kernel.clock cimport Clock
 from hft.kernel.msgbus cimport MessageBus
 from hft.model.data cimport Bar, BarType, BookDelta, QuoteTick, TradeTick
+from hft.model.identifiers cimport InstrumentId
 
 
 cdef class BarAggregator:
@@ -38,6 +39,16 @@ cdef class TimeBarAggregator(BarAggregator):
 
 
 @cython.final
+cdef class Route:
+    # Where one instrument's quotes (or trades) go: the cache's last-value slot, the bar
+    # aggregators fed by them, the subscribed handlers. Made once per instrument and updated
+    # in place on (un)subscribe, so a holder of the Route always sees the current set.
+    cdef Latest last
+    cdef tuple aggregators
+    cdef tuple handlers
+
+
+@cython.final
 cdef class DataEngine:
     cdef readonly Clock clock
     cdef readonly Cache cache
@@ -49,8 +60,12 @@ cdef class DataEngine:
     cdef dict _quote_aggregators     # InstrumentId -> tuple of BarAggregator
     cdef dict _trade_aggregators     # InstrumentId -> tuple of BarAggregator
     cdef dict _aggregators           # BarType -> BarAggregator
-    cdef dict _quote_routes          # InstrumentId -> (aggregators, handlers): one lookup a quote
-    cdef dict _trade_routes          # InstrumentId -> (aggregators, handlers)
+    cdef dict _quote_routes          # InstrumentId -> Route (never removed)
+    cdef dict _trade_routes          # InstrumentId -> Route (never removed)
+    cdef object _quote_iid           # the instrument of the last quote, and its Route:
+    cdef Route _quote_route          # a run of one instrument's quotes skips the dict
+    cdef object _trade_iid
+    cdef Route _trade_route
     cdef dict _topics                # (kind, key) -> topic str
     cdef readonly int64_t quotes_processed
     cdef readonly int64_t trades_processed
@@ -66,3 +81,5 @@ cdef class DataEngine:
     cpdef void process_book_delta(self, BookDelta delta) except *
     cdef void _publish(self, str kind, object key, object msg) except *
     cdef void _reroute(self, object instrument_id) except *
+    cdef Route quote_route(self, InstrumentId instrument_id)
+    cdef Route trade_route(self, InstrumentId instrument_id)

@@ -1,8 +1,10 @@
 """Take market data in, keep the cache current, call the subscribers, build bars from ticks.
 
-Per quote (`process_quote`, the hot path; trades the same):
+Per quote (`process_quote`, the hot path; trades the same), through the instrument's
+`Route` (made once per instrument, updated in place on subscribe; when the previous quote was
+of the same instrument it is reused without a dict lookup):
 
-1. the cache keeps it as the instrument's last quote;
+1. the cache keeps it as the instrument's last quote (written into the cache's slot);
 2. bar aggregators fed by this instrument's quotes update (a tick or volume bar may close
    here and reach its subscribers through `process_bar`);
 3. each handler subscribed to the instrument is called, in subscription order; handlers are
@@ -31,7 +33,7 @@ cimport cython
 from libc.stdint cimport INT64_MAX, INT64_MIN, int64_t, uint8_t
 
 from hft.core.encoding cimport DECODE_OK, QUOTE_SIZE, QuoteRecord, quote_decode
-from hft.kernel.cache cimport Cache
+from hft.kernel.cache cimport Cache, Latest
 from hft.kernel.clock cimport Clock
 from hft.kernel.msgbus cimport MessageBus
 from hft.model.data cimport (
@@ -230,17 +232,45 @@ cdef class DataEngine:
         self._topics = {}
 
     cdef void _reroute(self, object iid) except *:
-        # rebuild the per-instrument (aggregators, handlers) pairs the hot path reads
-        for routes, aggs, handlers in ((self._quote_routes, self._quote_aggregators,
-                                        self._quote_handlers),
-                                       (self._trade_routes, self._trade_aggregators,
-                                        self._trade_handlers)):
-            a = aggs.get(iid, ())
-            h = handlers.get(iid, ())
-            if a or h:
-                routes[iid] = (a, h)
-            else:
-                routes.pop(iid, None)
+        # update the instrument's Routes in place from the subscription tables
+        cdef Route route = self.quote_route(iid)
+        route.aggregators = self._quote_aggregators.get(iid, ())
+        route.handlers = self._quote_handlers.get(iid, ())
+        route = self.trade_route(iid)
+        route.aggregators = self._trade_aggregators.get(iid, ())
+        route.handlers = self._trade_handlers.get(iid, ())
+
+    cdef Route quote_route(self, InstrumentId iid):
+        """Return the instrument's quote Route (made on first use; remembered as the last)."""
+        cdef object found = self._quote_routes.get(iid)
+        cdef Route route
+        if found is None:
+            route = Route.__new__(Route)
+            route.last = self.cache.quote_slot(iid)
+            route.aggregators = ()
+            route.handlers = ()
+            self._quote_routes[iid] = route
+        else:
+            route = <Route>found
+        self._quote_iid = iid
+        self._quote_route = route
+        return route
+
+    cdef Route trade_route(self, InstrumentId iid):
+        """Return the instrument's trade Route (made on first use; remembered as the last)."""
+        cdef object found = self._trade_routes.get(iid)
+        cdef Route route
+        if found is None:
+            route = Route.__new__(Route)
+            route.last = self.cache.trade_slot(iid)
+            route.aggregators = ()
+            route.handlers = ()
+            self._trade_routes[iid] = route
+        else:
+            route = <Route>found
+        self._trade_iid = iid
+        self._trade_route = route
+        return route
 
     # -- subscriptions --------------------------------------------------------------------
 
@@ -318,14 +348,14 @@ cdef class DataEngine:
     cpdef void process_quote(self, QuoteTick quote) except *:
         """Take one quote: cache, bar aggregators, subscribers, then the bus if listened to."""
         cdef object iid = quote.instrument_id
+        cdef Route route = (self._quote_route if iid is self._quote_iid
+                            else self.quote_route(quote.instrument_id))
         self.quotes_processed += 1
-        self.cache._quotes[iid] = quote
-        cdef object route = self._quote_routes.get(iid)
-        if route is not None:
-            for agg in <tuple>(<tuple>route)[0]:
-                (<BarAggregator>agg).handle_quote(quote)
-            for handler in <tuple>(<tuple>route)[1]:
-                handler(quote)
+        route.last.value = quote
+        for agg in route.aggregators:
+            (<BarAggregator>agg).handle_quote(quote)
+        for handler in route.handlers:
+            handler(quote)
         if self.msgbus is not None and self.msgbus._subs:
             self._publish("data.quotes.", iid, quote)
 
@@ -379,14 +409,14 @@ cdef class DataEngine:
     cpdef void process_trade(self, TradeTick trade) except *:
         """Take one trade: cache, bar aggregators, subscribers, then the bus if listened to."""
         cdef object iid = trade.instrument_id
+        cdef Route route = (self._trade_route if iid is self._trade_iid
+                            else self.trade_route(trade.instrument_id))
         self.trades_processed += 1
-        self.cache._trades[iid] = trade
-        cdef object route = self._trade_routes.get(iid)
-        if route is not None:
-            for agg in <tuple>(<tuple>route)[0]:
-                (<BarAggregator>agg).handle_trade(trade)
-            for handler in <tuple>(<tuple>route)[1]:
-                handler(trade)
+        route.last.value = trade
+        for agg in route.aggregators:
+            (<BarAggregator>agg).handle_trade(trade)
+        for handler in route.handlers:
+            handler(trade)
         if self.msgbus is not None and self.msgbus._subs:
             self._publish("data.trades.", iid, trade)
 
