@@ -76,7 +76,7 @@ cdef class _SimCore:
     cdef public dict _plans            # InstrumentId -> _InstrumentPlan
     cdef public dict _fee_sums         # currency code -> _FeeSum
     cdef object _vid                   # VenueOrderId of order _vid_num (made once per order)
-    cdef str _trade_prefix             # "<venue>-"; None until the first fill
+    cdef bytes _trade_prefix           # "<venue>-" in UTF-8; None until the first fill
     cdef public dict _plans_by_num     # numeric id -> _InstrumentPlan
     cdef public object _outbox
     cdef public int64_t _next_order_num, _next_trade

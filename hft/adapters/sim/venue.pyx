@@ -16,8 +16,7 @@ from __future__ import annotations
 
 cimport cython
 from cpython.mem cimport PyMem_Free, PyMem_Malloc, PyMem_Realloc
-from cpython.ref cimport PyObject
-from cpython.unicode cimport PyUnicode_FromFormat
+from cpython.unicode cimport PyUnicode_FromStringAndSize
 from libc.stdint cimport INT64_MAX, int64_t, uint8_t, uint32_t, uint64_t
 from libc.string cimport memcpy
 
@@ -231,6 +230,33 @@ cdef inline int _cash_add_to(list entry, object raw, int scale) except -1:
     return 0
 
 
+cdef enum:
+    ID_BUFFER = 128                # prefix + 20 digits of a uint64 fit for prefixes up to 100 bytes
+
+
+cdef inline Py_ssize_t _write_decimal(char *out, uint64_t n) noexcept nogil:
+    # n in decimal digits at out; return how many (str(n) without a Python int)
+    cdef char tmp[20]
+    cdef Py_ssize_t k = 0, i
+    while True:
+        tmp[k] = <char>(48 + n % 10)
+        n //= 10
+        k += 1
+        if n == 0:
+            break
+    for i in range(k):
+        out[i] = tmp[k - 1 - i]
+    return k
+
+
+cdef str _decimal_id(const char *prefix, Py_ssize_t prefix_len, uint64_t n):
+    # prefix (UTF-8, < 100 bytes) followed by n in decimal, as a str
+    cdef char buf[ID_BUFFER]
+    if prefix_len:
+        memcpy(buf, prefix, prefix_len)
+    return PyUnicode_FromStringAndSize(buf, prefix_len + _write_decimal(buf + prefix_len, n))
+
+
 cdef enum:                         # what a command tuple asks the venue
     COMMAND_SUBMIT = 1
     COMMAND_CANCEL = 2
@@ -327,7 +353,7 @@ cdef class _SimCore:
         if num == 0:
             return None
         if num != self._vid_num:
-            self._vid = <VenueOrderId>identifier_new(VenueOrderId, str(num))
+            self._vid = <VenueOrderId>identifier_new(VenueOrderId, _decimal_id(NULL, 0, num))
             self._vid_num = num
         return self._vid
 
@@ -584,10 +610,12 @@ cdef class _SimCore:
         row.order_num = num
         row.client_order_num = order.client_order_num
         if self._trade_prefix is None:
-            self._trade_prefix = f"{self.venue}-"
-        trade_id = <TradeId>identifier_new(
-            TradeId, PyUnicode_FromFormat(b"%U%lld", <PyObject *>self._trade_prefix,
-                                          <long long>self._next_trade))
+            self._trade_prefix = f"{self.venue}-".encode()
+        if len(self._trade_prefix) < ID_BUFFER - 28:
+            text = _decimal_id(self._trade_prefix, len(self._trade_prefix), self._next_trade)
+        else:
+            text = f"{self.venue}-{self._next_trade}"
+        trade_id = <TradeId>identifier_new(TradeId, text)
         self._next_trade += 1
         if e.leaves == 0:
             self._close(num, order)

@@ -212,3 +212,43 @@ def test_equity_marks_a_position_at_its_last_fill_when_there_is_no_quote():
     matcher.clear_book(2)
     assert matcher.mid_raw() is None
     assert venue.equity("USDT") == cash + Decimal("101.00")  # the last fill, not dropped
+
+
+def test_assigning_a_latency_model_changes_the_delays():
+    venue, engine, inst = make_venue()
+    venue.process_quote(quote(inst, 0, "100.00", "101.00"))
+    venue.latency = LatencyModel(order_ns=100, insert_ns=20, report_ns=7)
+    venue.submit_order(order(engine, inst, BUY, "1"))
+    assert engine.events == [] and venue.next_due_ns() == 120
+    engine.clock.set_time(120)
+    venue.process_due(120)
+    assert venue.next_due_ns() == 127
+
+
+def test_jittered_delays_are_the_models_seeded_draws_in_order():
+    model = LatencyModel(order_ns=100, report_ns=10, jitter_ns=50, seed=7)
+    twin = LatencyModel(order_ns=100, report_ns=10, jitter_ns=50, seed=7)
+    venue, engine, inst = make_venue(latency=model)
+    venue.process_quote(quote(inst, 0, "100.00", "101.00"))
+    venue.submit_order(order(engine, inst, BUY, "1"))
+    arrive = twin.insert_delay()
+    assert venue.next_due_ns() == arrive
+    engine.clock.set_time(arrive)
+    venue.process_due(arrive)  # accepted and filled: two reports, each its own draw
+    accepted_due = arrive + twin.report_delay()
+    filled_due = max(accepted_due, arrive + twin.report_delay())
+    assert venue.next_due_ns() == accepted_due
+    for due in (accepted_due, filled_due):
+        engine.clock.set_time(due)
+        venue.process_due(due)
+    assert [e.ts_init for e in engine.events] == [accepted_due, filled_due]
+
+
+def test_trade_ids_count_fills_per_venue_and_venue_order_ids_count_orders():
+    venue, engine, inst = make_venue()
+    venue.process_quote(quote(inst, 1, "100.00", "101.00", "5", "5"))
+    for _ in range(2):
+        venue.submit_order(order(engine, inst, BUY, "1"))
+    fills = engine.events[1::2]  # accepted, filled, accepted, filled
+    assert [str(f.trade_id) for f in fills] == ["SIM-1", "SIM-2"]
+    assert [str(e.venue_order_id) for e in engine.events] == ["1", "1", "2", "2"]
