@@ -92,8 +92,8 @@ cdef class _SimCore:
     cdef int _drain_one(self, _InstrumentPlan plan, object unknown, object update,
                         const SimEvent *e) except -1
     cdef int _close(self, int64_t num, Order order) except -1
-    cdef Money _charge_fee(self, _InstrumentPlan plan, int64_t px_raw, int64_t qty_raw,
-                           int liquidity, double *exact)
+    cdef Money _charge_fee(self, _InstrumentPlan plan, object px_qty, int liquidity,
+                           double *exact)
     cdef int _on_fill(self, Order order, _InstrumentPlan plan, int64_t num, const SimEvent *e,
                       object vid) except -1
     cdef uint64_t _take_event_id(self) noexcept

@@ -217,6 +217,19 @@ cdef object _half_even(object num, object den):
     return q
 
 
+cdef extern from *:
+    # GCC / Clang builtin: the product in *res, True when it did not fit
+    bint _mul_overflow "__builtin_mul_overflow"(int64_t a, int64_t b, int64_t *res) noexcept nogil
+
+
+cdef inline object _product(int64_t a, int64_t b):
+    # a * b as an exact Python int, multiplied in C when it fits in 64 bits
+    cdef int64_t p
+    if not _mul_overflow(a, b, &p):
+        return p
+    return (<object>a) * b
+
+
 cdef inline int _cash_add_to(list entry, object raw, int scale) except -1:
     # entry = [raw int, digits] of one _cash balance; the digits only grow
     cdef int have = entry[1]
@@ -541,8 +554,8 @@ cdef class _SimCore:
             plan.taker_factor = factor
         return factor
 
-    cdef Money _charge_fee(self, _InstrumentPlan plan, int64_t px_raw, int64_t qty_raw,
-                           int liquidity, double *exact):
+    cdef Money _charge_fee(self, _InstrumentPlan plan, object px_qty, int liquidity,
+                           double *exact):
         """Return the commission charged now and set *exact to the exact fee; docs/fills.md "Fees".
 
         The exact fees of a currency are summed as integers; each fill is charged the change
@@ -562,7 +575,7 @@ cdef class _SimCore:
                 sums = _FeeSum(plan.quote)
                 self._fee_sums[plan.quote.code] = sums
             plan.fees = sums
-        fee = px_raw * qty_raw * factor
+        fee = px_qty * factor
         sums.exact = sums.exact + fee
         charged = _half_even(sums.exact, sums.unit)
         cdef int64_t raw = charged - sums.charged
@@ -576,7 +589,8 @@ cdef class _SimCore:
         cdef int side = e.side, liquidity = e.liquidity
         cdef int pp = plan.price_precision, sp = plan.size_precision
         cdef double fee_exact
-        cdef Money fee = self._charge_fee(plan, px_raw, qty_raw, liquidity, &fee_exact)
+        px_qty = _product(px_raw, qty_raw)  # px_raw * qty_raw, exact
+        cdef Money fee = self._charge_fee(plan, px_qty, liquidity, &fee_exact)
         plan.last_px = px_raw
         plan.has_last_px = True
         if plan.quote_cash is None:
@@ -590,7 +604,7 @@ cdef class _SimCore:
                     plan.base_cash = self._cash[plan.base_code] = [0, sp]
         # cash moves as exact ints at the currency's scale (see _cash_add); a Decimal only
         # when somebody reads `balances`
-        notional = px_raw * qty_raw * plan.mult_raw
+        notional = px_qty * plan.mult_raw if plan.mult_raw != 1 else px_qty
         _cash_add_to(plan.quote_cash, -notional if side == SIDE_BUY else notional,
                      plan.cash_scale)
         if fee.raw:
