@@ -4,6 +4,8 @@ Prices and sizes are raw integers. Events are read as (kind, order_id, price, qt
 liquidity) tuples; M / T = MAKER / TAKER.
 """
 
+import re
+
 import pytest
 from hypothesis import given, strategies as st
 
@@ -287,3 +289,16 @@ def test_a_resting_order_never_fills_more_than_traded_beyond_its_queue(trades, q
             traded_at += size
             assert filled <= max(0, traded_at - 4) or filled == qty
         assert filled <= qty
+
+
+@pytest.mark.parametrize("args, kw, field", [
+    ((1, 3, MKT, 5), {}, "'side' must be 1 (BUY) or 2 (SELL), got 3"),
+    ((1, BUY, 9, 5), {}, "'order_type' must be 1..4, got 9"),
+    ((1, BUY, MKT, 5), {"tif": 0}, "'tif' must be 1..5, got 0"),
+    ((1, BUY, MKT, 0), {}, "'quantity' must be > 0, got 0"),
+])
+def test_submit_order_names_the_bad_field_and_buffers_nothing(args, kw, field):
+    m = quoted()
+    with pytest.raises(ValueError, match=re.escape(f"submit_order: field {field}")):
+        m.submit_order(*args, now=2, **kw)
+    assert m.n_events == 0 and len(m) == 0
