@@ -124,8 +124,9 @@ def test_lost_order_ack_is_a_logged_breaker_failure_settled_by_query(monkeypatch
 
 def test_lost_cancel_ack_times_out_and_is_settled_to_canceled_once(monkeypatch):
     # the venue cancels (frame 6) but its CANCELED never leaves: the client's timer fires
+    # (the default 2 s timeout: a stalled loop never makes the order's own ack look late)
     async def main():
-        async with Harness(monkeypatch, ack_timeout_ms=300, mute_after=6) as h:
+        async with Harness(monkeypatch, mute_after=6) as h:
             s, client = h.strategy, h.client
             order = await h.rest_one()
             s.cancel_order(order)
@@ -142,12 +143,14 @@ def test_lost_cancel_ack_times_out_and_is_settled_to_canceled_once(monkeypatch):
 
 
 def test_repeated_ack_timeouts_open_the_breaker_and_a_prompt_probe_closes_it(monkeypatch):
-    # every reply is held 300 ms, the ack timeout is 30 ms: two orders time out, which opens
-    # a 2-failure breaker; their late acks do not close it; a third order is refused locally;
-    # with the venue quick again and the reset time passed, one probe's ack closes it
+    # once live, every reply is held 800 ms and the ack timeout is 30 ms: two orders time
+    # out, which opens a 2-failure breaker; their late acks do not close it; a third order
+    # is refused locally; with the venue quick again and the reset time passed, one probe's
+    # ack closes it
     async def main():
-        async with Harness(monkeypatch, ack_timeout_ms=30, delay_ms=300.0) as h:
+        async with Harness(monkeypatch, ack_timeout_ms=30) as h:
             s, client = h.strategy, h.client
+            h.server.set_faults(FaultConfig(delay_ms=800.0))
             clock = FakeClock()
             breaker = client.breaker = CircuitBreaker(
                 clock, failure_threshold=2, reset_timeout_ns=1_000_000_000, name="SANDBOX")
