@@ -5,8 +5,30 @@ from libc.stdint cimport int64_t, uint64_t, uint32_t, uint8_t
 from hft.core.encoding cimport OrderRecord
 from hft.model.enums cimport OrderStatus, OrderEventKind, ORDER_STATUS_COUNT, ORDER_EVENT_KIND_COUNT
 from hft.model.events cimport OrderEvent
-from hft.model.objects cimport Price, Quantity
-from hft.model.identifiers cimport ClientOrderId, InstrumentId, StrategyId, TraderId, VenueOrderId
+from hft.model.objects cimport Currency, Price, Quantity
+from hft.model.identifiers cimport (
+    ClientOrderId, InstrumentId, StrategyId, TradeId, TraderId, VenueOrderId,
+)
+
+cdef extern from *:
+    """
+    #ifndef HFT_I128_DEFINED
+    #define HFT_I128_DEFINED
+    typedef __int128 hft_i128;
+    /* 1 when a*b (a+b, a-b) overflows 128 bits; *out is then meaningless */
+    static inline int hft_i128_mul(hft_i128 a, hft_i128 b, hft_i128 *out)
+    { return __builtin_mul_overflow(a, b, out); }
+    static inline int hft_i128_add(hft_i128 a, hft_i128 b, hft_i128 *out)
+    { return __builtin_add_overflow(a, b, out); }
+    static inline int hft_i128_sub(hft_i128 a, hft_i128 b, hft_i128 *out)
+    { return __builtin_sub_overflow(a, b, out); }
+    #endif
+    """
+    # Cython sees a long long; C sees __int128 (the same block as in position.pxd)
+    ctypedef long long hft_i128
+    bint hft_i128_mul(hft_i128 a, hft_i128 b, hft_i128 *out) noexcept nogil
+    bint hft_i128_add(hft_i128 a, hft_i128 b, hft_i128 *out) noexcept nogil
+    bint hft_i64_add "__builtin_add_overflow"(int64_t a, int64_t b, int64_t *out) noexcept nogil
 
 # Table cells besides a plain OrderStatus (1..12). 0 = the event is invalid in that status.
 cdef enum:
@@ -46,13 +68,19 @@ cdef class Order:
     cdef uint8_t _time_in_force                   # TimeInForce
     cdef OrderStatus _status
     cdef OrderStatus _previous_status             # where a pending request returns to
-    cdef set _trade_ids                           # while open; None once closed
-    cdef object _fill_notional                    # Python int: sum(px at 18 digits * qty raw)
-    cdef dict _commissions                        # Currency -> raw int (Python int)
+    cdef TradeId _first_trade_id                  # the first fill's, while open
+    cdef set _trade_ids                           # every fill's from the second on; None once closed
+    cdef hft_i128 _notional128                    # sum(px raw * 10**(_fill_pp - px precision) * qty)
+    cdef object _notional_big                     # that sum as a Python int once it overflowed
+    cdef uint8_t _fill_pp                         # finest price precision of the fills so far
+    cdef Currency _fee_currency                   # the first fee currency: summed in _fee_raw
+    cdef int64_t _fee_raw
+    cdef dict _fees_other                         # Currency -> raw int for the rest; None until needed
 
     cpdef int apply(self, OrderEvent event) except -1
     cdef int64_t _check_fill(self, OrderEvent fill) except -1
     cdef int _record_fill(self, OrderEvent fill, int64_t qty) except -1
+    cdef bint _seen_trade(self, TradeId trade_id) except -1
     cdef int _check_update(self, OrderEvent upd) except -1
     cdef void _record_update(self, OrderEvent upd) noexcept
     cdef void fill_record(self, OrderRecord *rec, uint32_t instrument_num, uint32_t trader_num,

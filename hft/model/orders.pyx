@@ -69,7 +69,7 @@ from hft.model.enums cimport (
 )
 from hft.model.events cimport OrderEvent
 from hft.model.identifiers cimport (
-    ClientOrderId, InstrumentId, StrategyId, TraderId, VenueOrderId,
+    ClientOrderId, InstrumentId, StrategyId, TradeId, TraderId, VenueOrderId,
 )
 from hft.model.objects cimport (
     Currency, Money, Price, Quantity, fixed_rescale, money_new, price_new, quantity_new,
@@ -191,9 +191,14 @@ cdef str _status_name(int status):
     return PyOrderStatus(status).name.removeprefix("ORDER_STATUS_")
 
 
-cdef object _TEN18 = 10 ** 18
 # Python-int powers of ten: `10 ** n` with a C int n would be computed as a C double
 cdef tuple _POW10 = tuple([10 ** i for i in range(19)])
+cdef hft_i128[19] _POW10_I128
+_POW10_I128[0] = 1
+for _k in range(1, 19):
+    _POW10_I128[_k] = _POW10_I128[_k - 1] * 10
+# every integer of magnitude <= 2**53 is exact as a double
+cdef hft_i128 _EXACT_DOUBLE = (<hft_i128>1) << 53
 
 
 # ---------------------------------------------------------------------------------------------
@@ -407,6 +412,7 @@ cdef class Order:
         self.event_count += 1
         if _is_closed(nxt):
             self._trade_ids = None  # nothing more can fill: drop the duplicate guard
+            self._first_trade_id = None
         return 0
 
     cdef int64_t _check_fill(self, OrderEvent fill) except -1:
@@ -415,7 +421,7 @@ cdef class Order:
         if (fill._order_side == self._side
                 and fixed_rescale(fill._qty_raw, fill._size_precision, self.size_precision, &qty)
                 and qty <= self.quantity_raw - self.filled_qty_raw
-                and (self._trade_ids is None or fill._trade_id not in self._trade_ids)):
+                and not self._seen_trade(fill._trade_id)):
             return qty  # the common case: no message built
         cdef str where = f"cannot apply OrderFilled to order {self.client_order_id}"
         if fill._order_side != self._side:
@@ -429,23 +435,63 @@ cdef class Order:
                 f"{where}: overfill, last_qty {fill.last_qty} exceeds leaves_qty "
                 f"{self.leaves_qty}"
             )
-        if self._trade_ids is not None and fill._trade_id in self._trade_ids:
+        if self._seen_trade(fill._trade_id):
             raise ValueError(f"{where}: duplicate trade_id {fill._trade_id}")
         return qty
 
+    cdef bint _seen_trade(self, TradeId trade_id) except -1:
+        if self._trade_ids is not None:
+            return trade_id in self._trade_ids
+        return self.filled_qty_raw > 0 and (
+            trade_id is self._first_trade_id or trade_id == self._first_trade_id)
+
     cdef int _record_fill(self, OrderEvent fill, int64_t qty) except -1:
-        if self._trade_ids is None:
-            self._trade_ids = {fill._trade_id}   # made at the first fill: most orders never fill
+        # most orders fill once: the first trade id is a field, the set comes with the second
+        if self.filled_qty_raw == 0:
+            self._first_trade_id = fill._trade_id
+        elif self._trade_ids is None:
+            self._trade_ids = {self._first_trade_id, fill._trade_id}
         else:
             self._trade_ids.add(fill._trade_id)
         self.filled_qty_raw += qty
-        # exact notional at 18 price digits (Python ints): avg_px is one correctly rounded
-        # division of exact integers, the same however the fills were split
-        cdef object px18 = <object>fill._px_raw * _POW10[18 - fill._price_precision]
-        self._fill_notional += px18 * <object>qty
-        self.avg_px = self._fill_notional / (<object>self.filled_qty_raw * _TEN18)
+        # exact notional at the finest fill price precision (128 bits, Python ints past them):
+        # avg_px is one correctly rounded division of exact integers, however the fills split
+        cdef uint8_t old_pp = self._fill_pp, pp = fill._price_precision
+        cdef uint8_t new_pp = pp if pp > old_pp else old_pp
+        cdef hft_i128 n, term
+        cdef bint overflow = self._notional_big is not None
+        if not overflow:
+            # |px raw| < 2**63 and 10**k <= 10**18 < 2**60: term fits; check every other step
+            n = self._notional128
+            term = <hft_i128>fill._px_raw * _POW10_I128[new_pp - pp]
+            overflow = (new_pp > old_pp and hft_i128_mul(n, _POW10_I128[new_pp - old_pp], &n)) \
+                or hft_i128_mul(term, qty, &term) or hft_i128_add(n, term, &n)
+            if overflow:
+                self._notional_big = <object>self._notional128
+        if overflow:
+            self._notional_big = self._notional_big * _POW10[new_pp - old_pp] \
+                + <object>fill._px_raw * _POW10[new_pp - pp] * <object>qty
+        else:
+            self._notional128 = n
+        self._fill_pp = new_pp
+        cdef hft_i128 den = <hft_i128>self.filled_qty_raw * _POW10_I128[new_pp]  # < 2**123
+        if overflow:
+            self.avg_px = self._notional_big / <object>den
+        elif -_EXACT_DOUBLE <= n <= _EXACT_DOUBLE and den <= _EXACT_DOUBLE:
+            # both exact as doubles: the IEEE division rounds once, as int / int does
+            self.avg_px = <double>n / <double>den
+        else:
+            self.avg_px = <object>n / <object>den
         cdef Money fee = fill._commission
-        self._commissions[fee.currency] = self._commissions.get(fee.currency, 0) + fee.raw
+        cdef int64_t total
+        if self._fee_currency is None:
+            self._fee_currency = fee.currency
+        if fee.currency is self._fee_currency and not hft_i64_add(self._fee_raw, fee.raw, &total):
+            self._fee_raw = total
+        else:
+            if self._fees_other is None:
+                self._fees_other = {}
+            self._fees_other[fee.currency] = self._fees_other.get(fee.currency, 0) + fee.raw
         return 0
 
     cdef int _check_update(self, OrderEvent upd) except -1:
@@ -554,7 +600,13 @@ cdef class Order:
     @property
     def commissions(self) -> dict:
         """Return the fees paid so far: {Currency: Money}."""
-        return {cur: money_new(raw, cur) for cur, raw in self._commissions.items()}
+        cdef dict out = {}
+        if self._fee_currency is not None:
+            out[self._fee_currency] = self._fee_raw
+        if self._fees_other is not None:
+            for cur, raw in self._fees_other.items():
+                out[cur] = out.get(cur, 0) + raw
+        return {cur: money_new(raw, cur) for cur, raw in out.items()}
 
     @property
     def is_buy(self) -> bool:
@@ -772,9 +824,7 @@ cdef int _order_init(Order self, TraderId trader_id, StrategyId strategy_id,
     self.tags = (tags,) if isinstance(tags, str) else (tuple(tags) if tags else ())
     self._status = ORDER_STATUS_INITIALIZED
     self._previous_status = ORDER_STATUS_INITIALIZED
-    self._trade_ids = None       # the first fill makes the set
-    self._fill_notional = 0
-    self._commissions = {}
+    self._trade_ids = None       # the second fill makes the set
     return 0
 
 

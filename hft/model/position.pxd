@@ -1,10 +1,32 @@
-# A netting position: one per instrument per strategy. Fills are rare next to quotes, so the
-# money arithmetic is exact on Python ints (see position.pyx) rather than int64.
+# A netting position: one per instrument per strategy. The money arithmetic is exact: open cost
+# and realized PnL are 128-bit ints (price at 18 digits x raw quantity) while they fit, and
+# Python ints from the first product that would overflow (see position.pyx).
 from libc.stdint cimport int64_t, uint8_t
 
 from hft.model.events cimport OrderFilled
 from hft.model.identifiers cimport InstrumentId, PositionId, StrategyId
 from hft.model.objects cimport Currency, Money
+
+cdef extern from *:
+    """
+    #ifndef HFT_I128_DEFINED
+    #define HFT_I128_DEFINED
+    typedef __int128 hft_i128;
+    /* 1 when a*b (a+b, a-b) overflows 128 bits; *out is then meaningless */
+    static inline int hft_i128_mul(hft_i128 a, hft_i128 b, hft_i128 *out)
+    { return __builtin_mul_overflow(a, b, out); }
+    static inline int hft_i128_add(hft_i128 a, hft_i128 b, hft_i128 *out)
+    { return __builtin_add_overflow(a, b, out); }
+    static inline int hft_i128_sub(hft_i128 a, hft_i128 b, hft_i128 *out)
+    { return __builtin_sub_overflow(a, b, out); }
+    #endif
+    """
+    # Cython sees a long long; C sees __int128 (Cython's int conversions size it at run time)
+    ctypedef long long hft_i128
+    bint hft_i128_mul(hft_i128 a, hft_i128 b, hft_i128 *out) noexcept nogil
+    bint hft_i128_add(hft_i128 a, hft_i128 b, hft_i128 *out) noexcept nogil
+    bint hft_i128_sub(hft_i128 a, hft_i128 b, hft_i128 *out) noexcept nogil
+    bint hft_i64_add "__builtin_add_overflow"(int64_t a, int64_t b, int64_t *out) noexcept nogil
 
 
 cdef class Position:
@@ -22,13 +44,23 @@ cdef class Position:
     cdef readonly object multiplier         # Decimal
     cdef object _mult_num                   # multiplier = _mult_num / 10**_mult_exp
     cdef int _mult_exp
-    cdef object _cost                       # Python int: signed open cost, px at 18 digits x qty raw
-    cdef object _realized                   # Python int, same scale as _cost
-    cdef dict _commissions                  # Currency -> raw int
+    cdef hft_i128 _cost128                  # signed open cost, px at 18 digits x qty raw
+    cdef hft_i128 _realized128              # realized PnL, same scale
+    cdef bint _big                          # a product overflowed: the two below hold the money
+    cdef object _cost_big                   # Python ints, used only once _big
+    cdef object _realized_big
+    cdef Currency _fee_currency             # the first fee currency: summed in _fee_raw
+    cdef int64_t _fee_raw
+    cdef dict _fees_other                   # Currency -> raw int for the rest; None until needed
     cdef uint8_t _entry_side                # Side of the opening fill
 
     cpdef object apply(self, OrderFilled fill)
-    cdef int _add(self, OrderFilled fill, int64_t signed) except -1
+    cdef int _add(self, int64_t px_raw, uint8_t price_precision, int64_t signed, uint8_t side,
+                  int64_t ts_event) except -1
+    cdef int _add_big(self, object px18, int64_t signed) except -1
+    cdef int _add_fee(self, Currency currency, int64_t raw) except -1
+    cdef object realized_int(self)          # realized PnL as a Python int (scale as _cost128)
+    cdef object cost_int(self)
     cdef str _name(self)
     cdef object _to_decimal(self, object scaled)
     cdef Money _to_money(self, object value)

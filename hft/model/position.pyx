@@ -6,8 +6,9 @@ side reduce or close it and book realized PnL on the closed part at the average 
 
 Exact money
 -----------
-Prices are rescaled to 18 digits and multiplied by raw quantities in Python ints, so the open
-cost and realized PnL carry no rounding except one: reducing a position removes
+Prices are rescaled to 18 digits and multiplied by raw quantities in 128-bit ints (Python ints
+from the first product that would overflow 128 bits, checked at every step), so the open cost
+and realized PnL carry no rounding except one: reducing a position removes
 `cost * closed / open` from the open cost, rounded half-even to 10**-18 of a price unit, and
 books exactly what it removed to realized PnL. Hence realized + unrealized PnL always equals the
 exact cash flows (sum of sells minus buys at fill prices, plus the open quantity at the last
@@ -18,8 +19,8 @@ per currency, in `commissions` (a fee need not be paid in the quote currency).
 Flipping through zero
 ---------------------
 A fill larger than the open quantity on the other side closes this position and opens a new
-one with the remainder. `apply` does both: it splits the fill with `split_fill` (quantity, and
-the commission pro rata), applies the closing part here (the position is then closed) and
+one with the remainder. `apply` does both: it splits the fill as `split_fill` does (quantity,
+and the commission pro rata; in C, without building the two parts), applies the closing part here (the position is then closed) and
 returns a new `Position` holding the remainder, with `position_id` None: the caller (the
 execution engine) names it and stores it. Otherwise `apply` returns None. A closed position
 takes no more fills.
@@ -47,6 +48,12 @@ cdef tuple _POW10 = tuple([10 ** i for i in range(40)])
 cdef int _PX_DIGITS = 18
 cdef object _EXACT = decimal.Context(prec=120, rounding=decimal.ROUND_HALF_EVEN)
 
+# 10**k as 128-bit ints, k = 0..18: a price raw (< 2**63) times 10**18 (< 2**60) fits 128 bits
+cdef hft_i128[19] _POW10_I128
+_POW10_I128[0] = 1
+for _k in range(1, 19):
+    _POW10_I128[_k] = _POW10_I128[_k - 1] * 10
+
 
 cdef object _div_half_even(object num, object den):
     # round(num / den) half-even on Python ints; den > 0
@@ -57,11 +64,26 @@ cdef object _div_half_even(object num, object den):
     return q
 
 
+@cython.cdivision(True)  # den > 0 (a quantity) at every call and a >= 0: C / is floor division
+cdef inline hft_i128 _div_half_even128(hft_i128 num, hft_i128 den) noexcept nogil:
+    # round(num / den) half-even; den > 0. On |num| then signed: half-even is symmetric, so this
+    # equals _div_half_even (which floors first) for every sign.
+    cdef bint neg = num < 0
+    cdef hft_i128 a = -num if neg else num
+    cdef hft_i128 q = a // den
+    cdef hft_i128 twice = 2 * (a - q * den)
+    if twice > den or (twice == den and (q & 1)):
+        q += 1
+    return -q if neg else q
+
+
 cdef object _px18(int64_t raw, uint8_t precision):
     return <object>raw * _POW10[_PX_DIGITS - precision]
 
 
 @cython.final
+@cython.freelist(16)  # a flipping strategy opens one and retires one (from the cache) per fill
+@cython.no_gc  # ids, a Currency, a Decimal, ints and a dict of Currency -> int: no cycle
 cdef class Position:
     """Hold one netting position of one instrument for one strategy.
 
@@ -105,9 +127,6 @@ cdef class Position:
         self.quote_currency = quote_currency
         self.size_precision = size_precision
         self.position_id = position_id
-        self._cost = 0
-        self._realized = 0
-        self._commissions = {}
 
     # -- applying fills ----------------------------------------------------------------------
 
@@ -125,7 +144,10 @@ cdef class Position:
         if self.ts_closed != 0 or (self.fill_count > 0 and self.signed_qty_raw == 0):
             raise ValueError(f"Position {self._name()}: closed, it takes no more fills "
                              f"(open a new Position)")
-        if fill.instrument_id != self.instrument_id or fill.strategy_id != self.strategy_id:
+        # ids are interned and shared: identity settles the common case without a call
+        if (fill.instrument_id is not self.instrument_id
+                and fill.instrument_id != self.instrument_id) or \
+                (fill.strategy_id is not self.strategy_id and fill.strategy_id != self.strategy_id):
             raise ValueError(
                 f"Position {self._name()}: fill for {fill.instrument_id}/{fill.strategy_id} "
                 f"does not belong to {self.instrument_id}/{self.strategy_id}"
@@ -136,43 +158,114 @@ cdef class Position:
                              f"size precision {self.size_precision} exactly")
         cdef int64_t signed = qty if fill._order_side == SIDE_BUY else -qty
         cdef int64_t open_qty = self.signed_qty_raw
-        if open_qty != 0 and (open_qty > 0) != (signed > 0) and qty > (open_qty if open_qty > 0
-                                                                     else -open_qty):
-            closing, opening = split_fill(fill, open_qty if open_qty > 0 else -open_qty)
-            self._add(closing, -open_qty)
+        cdef int64_t open_size = open_qty if open_qty > 0 else -open_qty
+        cdef Money fee = fill._commission
+        cdef int64_t close_fee
+        cdef Position flipped
+        if open_qty != 0 and (open_qty > 0) != (signed > 0) and qty > open_size:
+            # close this one and open the next with the rest: split_fill's arithmetic on the
+            # fill's fields, without building the two part fills; the fee pro rata
+            # (fee * open_size < 2**126: exact in 128 bits)
+            close_fee = <int64_t>_div_half_even128(<hft_i128>fee.raw * open_size, qty)
+            self._add(fill._px_raw, fill._price_precision, -open_qty, fill._order_side,
+                      fill.ts_event)
+            self._add_fee(fee.currency, close_fee)
             flipped = position_like(self)
-            flipped.apply(opening)
+            flipped._add(fill._px_raw, fill._price_precision, signed + open_qty,
+                         fill._order_side, fill.ts_event)
+            flipped._add_fee(fee.currency, fee.raw - close_fee)
             return flipped
-        self._add(fill, signed)
+        self._add(fill._px_raw, fill._price_precision, signed, fill._order_side, fill.ts_event)
+        self._add_fee(fee.currency, fee.raw)
         return None
 
-    cdef int _add(self, OrderFilled fill, int64_t signed) except -1:
-        # signed: the fill's quantity at size_precision, > 0 buys; never crosses zero here
-        cdef object px = _px18(fill._px_raw, fill._price_precision)
-        cdef object open_qty = self.signed_qty_raw
-        cdef object removed
-        if open_qty == 0 or (open_qty > 0) == (signed > 0):
-            self._cost += px * signed
+    cdef int _add(self, int64_t px_raw, uint8_t price_precision, int64_t signed, uint8_t side,
+                  int64_t ts_event) except -1:
+        # signed: the fill's quantity at size_precision, > 0 buys; never crosses zero here.
+        # Every 128-bit step is checked; the first overflow moves the position to Python ints
+        # for good (_big), before anything is committed.
+        cdef hft_i128 px = <hft_i128>px_raw * _POW10_I128[_PX_DIGITS - price_precision]
+        cdef int64_t open_qty = self.signed_qty_raw
+        cdef hft_i128 cost, realized, removed, flow
+        cdef bint overflow = False
+        if self._big:
+            self._add_big(<object>px, signed)
+        elif open_qty == 0 or (open_qty > 0) == (signed > 0):
+            overflow = hft_i128_mul(px, signed, &flow) or hft_i128_add(self._cost128, flow, &cost)
+            if not overflow:
+                self._cost128 = cost
         else:
             # reduce: take the closed share of the open cost, book the rest as realized PnL
-            removed = _div_half_even(self._cost * abs(signed), abs(open_qty))
-            self._realized += -px * signed - removed
-            self._cost -= removed
+            if signed == -open_qty:
+                removed = self._cost128   # all of it: cost * n / n, no rounding
+            else:
+                overflow = hft_i128_mul(self._cost128, signed if signed > 0 else -signed,
+                                        &removed)
+                if not overflow:
+                    removed = _div_half_even128(removed, open_qty if open_qty > 0 else -open_qty)
+            overflow = overflow or hft_i128_mul(px, -signed, &flow) \
+                or hft_i128_sub(flow, removed, &flow) \
+                or hft_i128_add(self._realized128, flow, &realized)
+            if not overflow:
+                self._realized128 = realized
+                self._cost128 -= removed
+        if overflow:
+            self._cost_big = <object>self._cost128
+            self._realized_big = <object>self._realized128
+            self._big = True
+            self._add_big(<object>px, signed)
         if self.fill_count == 0:
-            self.ts_opened = fill.ts_event
-            self._entry_side = fill._order_side
+            self.ts_opened = ts_event
+            self._entry_side = side
         self.signed_qty_raw += signed
         if self.signed_qty_raw == 0:
-            self._cost = 0
-            self.ts_closed = fill.ts_event
+            self._cost128 = 0
+            if self._big:
+                self._cost_big = 0
+            self.ts_closed = ts_event
         cdef int64_t size = self.signed_qty_raw if self.signed_qty_raw > 0 else -self.signed_qty_raw
         if size > self.peak_qty_raw:
             self.peak_qty_raw = size
-        cdef Money fee = fill._commission
-        self._commissions[fee.currency] = self._commissions.get(fee.currency, 0) + fee.raw
         self.fill_count += 1
-        self.ts_last = fill.ts_event
+        self.ts_last = ts_event
         return 0
+
+    cdef int _add_big(self, object px, int64_t signed) except -1:
+        # _add's money on Python ints (no quantity bookkeeping)
+        cdef int64_t open_qty = self.signed_qty_raw
+        cdef object removed
+        if open_qty == 0 or (open_qty > 0) == (signed > 0):
+            self._cost_big += px * signed
+        else:
+            removed = _div_half_even(self._cost_big * abs(signed), abs(<object>open_qty))
+            self._realized_big += -px * signed - removed
+            self._cost_big -= removed
+        return 0
+
+    cdef int _add_fee(self, Currency currency, int64_t raw) except -1:
+        # the first currency is summed in C; any other (or an int64 overflow) in a dict
+        cdef int64_t total
+        if self._fee_currency is None:
+            self._fee_currency = currency
+        if currency is self._fee_currency and not hft_i64_add(self._fee_raw, raw, &total):
+            self._fee_raw = total
+            return 0
+        if self._fees_other is None:
+            self._fees_other = {}
+        self._fees_other[currency] = self._fees_other.get(currency, 0) + raw
+        return 0
+
+    cdef object realized_int(self):
+        return self._realized_big if self._big else <object>self._realized128
+
+    cdef object cost_int(self):
+        return self._cost_big if self._big else <object>self._cost128
+
+    @property
+    def _realized(self) -> int:
+        """Return the realized PnL as an exact int: price at 18 digits x raw quantity."""
+        # the kernel reads this name (execution_engine, portfolio); realized_int is the C form
+        return self.realized_int()
 
     cdef str _name(self):
         return str(self.position_id) if self.position_id is not None else \
@@ -193,16 +286,16 @@ cdef class Position:
     @property
     def realized_pnl_decimal(self) -> Decimal:
         """Return the exact realized PnL in quote currency (gross of commissions)."""
-        return self._to_decimal(self._realized)
+        return self._to_decimal(self.realized_int())
 
     @property
     def realized_pnl(self) -> Money:
         """Return the realized PnL in quote currency, rounded half-even (gross of fees)."""
-        return self._to_money(self._to_decimal(self._realized))
+        return self._to_money(self._to_decimal(self.realized_int()))
 
     def unrealized_pnl_decimal(self, Price last not None) -> Decimal:
         """Return the exact PnL of the open quantity marked at `last`."""
-        return self._to_decimal(_px18(last.raw, last.precision) * self.signed_qty_raw - self._cost)
+        return self._to_decimal(_px18(last.raw, last.precision) * self.signed_qty_raw - self.cost_int())
 
     def unrealized_pnl(self, Price last not None) -> Money:
         """Return the PnL of the open quantity marked at `last`, rounded half-even."""
@@ -211,12 +304,19 @@ cdef class Position:
     def total_pnl(self, Price last not None) -> Money:
         """Return realized + unrealized PnL at `last`, rounded once (half-even)."""
         return self._to_money(self._to_decimal(
-            self._realized + _px18(last.raw, last.precision) * self.signed_qty_raw - self._cost))
+            self.realized_int() + _px18(last.raw, last.precision) * self.signed_qty_raw
+            - self.cost_int()))
 
     @property
     def commissions(self) -> dict:
         """Return the fees paid on this position's fills: {Currency: Money}."""
-        return {cur: money_new(raw, cur) for cur, raw in self._commissions.items()}
+        cdef dict out = {}
+        if self._fee_currency is not None:
+            out[self._fee_currency] = self._fee_raw
+        if self._fees_other is not None:
+            for cur, raw in self._fees_other.items():
+                out[cur] = out.get(cur, 0) + raw
+        return {cur: money_new(raw, cur) for cur, raw in out.items()}
 
     # -- state ---------------------------------------------------------------------------------
 
@@ -254,7 +354,7 @@ cdef class Position:
         """Return the average open price of the open quantity (to 120 digits), None when flat."""
         if self.signed_qty_raw == 0:
             return None
-        return _EXACT.divide(Decimal(self._cost), Decimal(self.signed_qty_raw)).scaleb(
+        return _EXACT.divide(Decimal(self.cost_int()), Decimal(self.signed_qty_raw)).scaleb(
             -_PX_DIGITS, _EXACT).normalize(_EXACT)
 
     @property
@@ -263,7 +363,7 @@ cdef class Position:
         if self.signed_qty_raw == 0:
             return 0.0
         # cost / 10**(18 + S) over qty_raw / 10**S: one exact-int true division
-        return self._cost / (<object>self.signed_qty_raw * _POW10[_PX_DIGITS])
+        return self.cost_int() / (<object>self.signed_qty_raw * _POW10[_PX_DIGITS])
 
     @property
     def is_open(self) -> bool:
@@ -331,7 +431,4 @@ cdef Position position_like(Position like):
     pos.multiplier = like.multiplier
     pos._mult_num = like._mult_num
     pos._mult_exp = like._mult_exp
-    pos._cost = 0
-    pos._realized = 0
-    pos._commissions = {}
     return pos

@@ -1,6 +1,7 @@
 """Order terms, the order state machine, fills and the binary record."""
 
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 from hypothesis import given
@@ -451,3 +452,28 @@ def test_order_enums_are_the_core_record_enums_and_members_are_exported():
     assert enums.TimeInForce is encoding.TimeInForce
     assert enums.ORDER_STATUS_FILLED == S.ORDER_STATUS_FILLED == 12
     assert enums.POSITION_SIDE_SHORT == 2 and enums.LIQUIDITY_SIDE_MAKER == 1
+
+
+@given(st.lists(st.tuples(st.integers(1, 10**12), st.integers(1, 2**62), st.integers(0, 18)),
+                min_size=1, max_size=8))
+def test_avg_px_is_the_correctly_rounded_exact_average_at_any_size(fills):
+    """Mixed price precisions and products past 128 bits give the correctly rounded ratio."""
+    total = sum(n for n, _, _ in fills)
+    order = Order.market(*IDS, BUY, Quantity.from_raw(total, 0))
+    order.apply(OrderSubmitted(*IDS))
+    for i, (n, px_raw, precision) in enumerate(fills):
+        order.apply(OrderFilled(*IDS, None, TradeId(f"T{i}"), BUY, Quantity.from_raw(n, 0),
+                                Price.from_raw(px_raw, precision), Money("0", USD)))
+    exact = sum(Fraction(n * px_raw, 10**precision) for n, px_raw, precision in fills) / total
+    assert order.avg_px == float(exact)
+
+
+def test_a_repeated_trade_id_is_refused_on_the_first_and_later_fills():
+    order = order_in(ACC)
+    order.apply(fill("1", trade="T1"))
+    with pytest.raises(ValueError, match="duplicate trade_id"):
+        order.apply(fill("1", trade="T1"))
+    order.apply(fill("1", trade="T2"))
+    with pytest.raises(ValueError, match="duplicate trade_id"):
+        order.apply(fill("1", trade="T1"))
+    assert order.filled_qty == q("2")

@@ -1,6 +1,6 @@
 """Netting positions: quantity, average price, realized/unrealized PnL, fees, flips."""
 
-from decimal import Decimal
+from decimal import Decimal, localcontext
 
 import pytest
 from hypothesis import given
@@ -180,3 +180,42 @@ def test_realized_plus_unrealized_equals_the_decimal_cash_flows(trades, last_raw
     assert got == expected
     assert positions[-1].signed_qty == qty
     assert all(p.is_closed for p in positions[:-1])
+
+
+huge_fills = st.lists(
+    st.tuples(st.sampled_from([BUY, SELL]), st.integers(1, 10**15), st.integers(1, 10**18)),
+    min_size=1, max_size=12,
+)
+
+
+@given(huge_fills, st.integers(1, 10**18))
+def test_money_past_128_bits_stays_exact(trades, last_raw):
+    """Prices near int64 times large quantities overflow 128 bits: Python ints take over."""
+    positions = [position(size_precision=3)]
+    with localcontext() as ctx:
+        ctx.prec = 200
+        cash, qty = Decimal(0), Decimal(0)
+        for side, q_raw, px_raw in trades:
+            q, px = Decimal(q_raw).scaleb(-3), Decimal(px_raw).scaleb(-2)
+            if positions[-1].is_closed:
+                positions.append(position(size_precision=3))
+            new = positions[-1].apply(fill(side, str(q), str(px)))
+            if new is not None:
+                positions.append(new)
+            sign = 1 if side == BUY else -1
+            cash -= sign * q * px
+            qty += sign * q
+        expected = cash + qty * Decimal(last_raw).scaleb(-2)
+        got = sum(p.realized_pnl_decimal for p in positions) \
+            + positions[-1].unrealized_pnl_decimal(Price.from_raw(last_raw, 2))
+    assert got == expected
+    assert positions[-1].signed_qty == qty
+
+
+def test_flip_with_a_coarser_fill_splits_the_fee_at_the_position_precision():
+    pos = position(size_precision=2)
+    pos.apply(fill(BUY, "1.50", "10"))
+    flipped = pos.apply(fill(SELL, "3", "12", fee="0.30"))   # closes 1.50, opens 1.50 short
+    assert pos.is_closed and pos.realized_pnl == Money("3.00", USD)
+    assert flipped.signed_qty == Decimal("-1.50")
+    assert pos.commissions[USD].raw == 15 and flipped.commissions[USD].raw == 15
