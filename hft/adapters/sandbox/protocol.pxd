@@ -275,3 +275,14 @@ cdef int error_validate(const ErrorRecord *rec) noexcept nogil
 cdef int frame_validate(const uint8_t *buf, Py_ssize_t n, FrameHeader *header,
                         Py_ssize_t *bad_index) noexcept nogil
 cdef bint frame_type_signed(int frame_type) noexcept nogil
+
+# HMAC-SHA256 in C (hft/core/include/hft_sha256.h): two keyed midstates, SHA-NI when present.
+cdef extern from "hft_sha256.h" nogil:
+    ctypedef struct hft_hmac_sha256_key:
+        uint32_t inner[8]
+        uint32_t outer[8]
+    int hft_sha256_accelerated()
+    void hft_hmac_sha256_init(hft_hmac_sha256_key *k, const uint8_t *key, size_t n,
+                              int use_shani)
+    void hft_hmac_sha256(const hft_hmac_sha256_key *k, const uint8_t *msg, size_t n,
+                         uint8_t *out, int use_shani)

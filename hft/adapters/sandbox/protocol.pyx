@@ -888,16 +888,47 @@ cdef int _rescale(int64_t *raw, int from_p, int to_p) noexcept nogil:
     return RESCALE_OK
 
 
-cdef class OrderFrameWriter:
-    """Encode one key id's ORDER frames in a reused buffer, checked in C; the caller signs.
+# checked once: the HMAC below uses the CPU's SHA extensions when it has them
+cdef int _SHA_ACCELERATED = hft_sha256_accelerated()
 
-    `body(...)` returns the 176 bytes the signature covers (header, the order's 128-byte record
-    at the instrument's precisions, key id, ts_ms, nonce); append the 32-byte HMAC-SHA256 of
-    them to get the frame (`auth.Signer.sign_order` does). The frame is checked with
-    `frame_validate` before it is returned, so a body always makes a frame a server accepts.
+
+def hmac_sha256(key, msg, bint portable=False) -> bytes:
+    """Return HMAC-SHA256(key, msg) computed in C (the same bytes as `hmac.digest`).
+
+    portable=True uses the plain C block function even where SHA extensions exist (tests).
+    """
+    cdef int accel = 0 if portable else _SHA_ACCELERATED
+    cdef const uint8_t[::1] k = memoryview(key).cast("B")
+    cdef const uint8_t[::1] m = memoryview(msg).cast("B")
+    cdef hft_hmac_sha256_key state
+    cdef uint8_t out[SIGNATURE_SIZE]
+    cdef const uint8_t *kp = &k[0] if k.shape[0] else NULL
+    cdef const uint8_t *mp = &m[0] if m.shape[0] else NULL
+    with nogil:
+        hft_hmac_sha256_init(&state, kp, k.shape[0], accel)
+        hft_hmac_sha256(&state, mp, m.shape[0], out, accel)
+    memset(&state, 0, sizeof(state))
+    return (<char *>out)[:SIGNATURE_SIZE]
+
+
+def sha256_accelerated() -> bool:
+    """Return True when the HMAC here runs on the CPU's SHA extensions."""
+    return bool(_SHA_ACCELERATED)
+
+
+cdef class OrderFrameWriter:
+    """Encode one key id's ORDER frames in a reused buffer, checked in C, and sign them.
+
+    `frame(...)` returns the whole 208-byte signed frame: header, the order's 128-byte record at
+    the instrument's precisions, key id, ts_ms, nonce, and the HMAC-SHA256 of all that under the
+    secret given to `set_secret` (computed in C from two keyed midstates, no Python objects).
+    `body(...)` returns the 176 signed bytes alone. The frame is checked with `frame_validate`
+    before it is returned, so it is always one a server accepts.
     """
 
     cdef uint8_t buf[ORDER_FRAME_SIZE]
+    cdef hft_hmac_sha256_key mac
+    cdef bint keyed
     cdef readonly str key_id
 
     def __init__(self, str key_id not None):
@@ -914,6 +945,14 @@ cdef class OrderFrameWriter:
         memcpy(self.buf + HEADER_SIZE + ORDER_SIZE, <const char *>key, KEY_ID_SIZE)
         self.key_id = key_id
 
+    def set_secret(self, secret) -> None:
+        """Key the HMAC with secret (bytes); only its two midstates are kept."""
+        cdef const uint8_t[::1] k = memoryview(secret).cast("B")
+        if k.shape[0] == 0:
+            raise ValueError("order frame: secret is empty, expected at least one byte")
+        hft_hmac_sha256_init(&self.mac, &k[0], k.shape[0], _SHA_ACCELERATED)
+        self.keyed = True
+
     def body(self, Order order not None, uint32_t instrument_num, int price_precision,
              int size_precision, uint32_t trader_num, int64_t ts_ms, uint64_t nonce) -> bytes:
         """Return the signed part of the order's ORDER frame at the given precisions.
@@ -921,6 +960,27 @@ cdef class OrderFrameWriter:
         Raises ValueError when a price or the quantity has more decimals than the instrument's
         precision (or does not fit at it), or names the record field the venue would refuse.
         """
+        self._encode(order, instrument_num, price_precision, size_precision, trader_num, ts_ms,
+                     nonce)
+        return (<char *>self.buf)[:ORDER_BODY_SIZE]
+
+    def frame(self, Order order not None, uint32_t instrument_num, int price_precision,
+              int size_precision, uint32_t trader_num, int64_t ts_ms, uint64_t nonce) -> bytes:
+        """Return the order's whole signed ORDER frame (needs `set_secret` first).
+
+        Raises ValueError as `body` does, and when no secret was set.
+        """
+        if not self.keyed:
+            raise ValueError("order frame: no secret set, call set_secret first")
+        self._encode(order, instrument_num, price_precision, size_precision, trader_num, ts_ms,
+                     nonce)
+        hft_hmac_sha256(&self.mac, self.buf, ORDER_BODY_SIZE, self.buf + ORDER_BODY_SIZE,
+                        _SHA_ACCELERATED)
+        return (<char *>self.buf)[:ORDER_FRAME_SIZE]
+
+    cdef int _encode(self, Order order, uint32_t instrument_num, int price_precision,
+                     int size_precision, uint32_t trader_num, int64_t ts_ms,
+                     uint64_t nonce) except -1:
         cdef OrderRecord rec
         cdef FrameHeader h
         cdef Py_ssize_t bad
@@ -954,4 +1014,4 @@ cdef class OrderFrameWriter:
         status = frame_validate(self.buf, ORDER_FRAME_SIZE, &h, &bad)
         if status:
             raise _frame_error(status, bad, (<char *>self.buf)[:ORDER_FRAME_SIZE], &h)
-        return (<char *>self.buf)[:ORDER_BODY_SIZE]
+        return 0
