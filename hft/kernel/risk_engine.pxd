@@ -4,7 +4,7 @@ from libc.stdint cimport int32_t, int64_t, uint32_t
 from hft.core.risk cimport RiskChecker
 from hft.kernel.cache cimport Cache
 from hft.kernel.clock cimport Clock
-from hft.model.account cimport MarginAccount
+from hft.model.account cimport MarginAccount, MarginBook
 from hft.model.instruments cimport Instrument
 from hft.model.orders cimport Order
 
@@ -19,8 +19,9 @@ cdef class RiskEngine:
     cdef uint32_t _next_numeric
     cdef readonly int64_t checked
     cdef readonly int64_t denied
-    cdef dict _held                       # ClientOrderId -> [MarginAccount, Currency, raw, qty]
+    cdef dict _held                       # ClientOrderId -> [MarginAccount, MarginBook, raw, qty]
     cdef object _hold_raw                 # margin the order being checked will hold (int)
+    cdef MarginBook _hold_book            # ... in this currency
 
     # Return None when the order passes, else the reason text. A pass commits the order in the
     # checker (open-order count, daily notional, rate token).

@@ -36,7 +36,7 @@ from hft.core.encoding cimport SIDE_BUY, OrderRecord
 from hft.core.risk cimport DENY_NONE, RiskChecker, risk_check, risk_find
 from hft.kernel.cache cimport Cache
 from hft.kernel.clock cimport Clock
-from hft.model.account cimport MarginAccount, MarginLeg
+from hft.model.account cimport MarginAccount, MarginBook, MarginLeg, leg_margin_raw
 from hft.model.data cimport QuoteTick, TradeTick
 from hft.model.instruments cimport CHECK_OK, Instrument
 from hft.model.objects cimport Currency, fixed_rescale
@@ -185,9 +185,9 @@ cdef class RiskEngine:
         cdef int code = risk_check(&self.checker.risk, &rec, self.clock.now_ns())
         if code == DENY_NONE:
             if on_margin and self._hold_raw > 0:
-                (<MarginAccount>account).hold_order_margin(ins.settlement_currency, self._hold_raw)
-                self._held[order.client_order_id] = [account, ins.settlement_currency,
-                                                     self._hold_raw, qty]
+                (<MarginAccount>account).hold_order_margin(self._hold_book, self._hold_raw)
+                self._held[order.client_order_id] = [account, self._hold_book, self._hold_raw,
+                                                     qty]
             return None
         self.denied += 1
         # the checker knows instruments by number only; name them for the strategy's log
@@ -200,7 +200,13 @@ cdef class RiskEngine:
         if order.reduce_only:
             return None
         cdef MarginLeg leg = account._legs.get(ins.id)
-        cdef object net = leg.qty_raw if leg is not None else 0
+        if leg is None:
+            if (account.base_currency is not None
+                    and ins.settlement_currency != account.base_currency):
+                return (f"margin: {ins.id.value} settles in {ins.settlement_currency}, the "
+                        f"account holds only {account.base_currency}")
+            leg = account.leg_of(ins)
+        cdef object net = leg.qty_raw
         cdef object signed = qty if order._side == SIDE_BUY else -qty
         cdef object added = abs(net + signed) - abs(net)
         if added <= 0:
@@ -223,14 +229,15 @@ cdef class RiskEngine:
                 return (f"margin: no quote or trade of {ins.id.value} yet to value the "
                         f"initial margin of a market order")
         self._refresh_marks(account)
-        cdef Currency cur = ins.settlement_currency
-        cdef object need = account.initial_margin_raw(ins, added, value_px, value_p)
-        cdef object free = account.free_margin_raw(cur)
+        cdef Currency cur = leg.currency
+        cdef object need = leg_margin_raw(leg, added, value_px, value_p)
+        cdef object free = account.free_margin_raw(leg.book)
         if need > free:
             return (f"margin: order needs {_money(need, cur)} initial margin at leverage "
                     f"{account.leverage_for(ins.id)}, free margin is {_money(free, cur)} "
                     f"(equity {account.equity(cur)}, margin used {account.margin_used(cur)})")
         self._hold_raw = need
+        self._hold_book = leg.book
         return None
 
     cdef int _refresh_marks(self, MarginAccount account) except -1:
@@ -259,7 +266,7 @@ cdef class RiskEngine:
             return 0
         cdef object raw = entry[2], left = entry[3]
         cdef object release = raw if filled_qty_raw >= left else raw * filled_qty_raw // left
-        (<MarginAccount>entry[0]).hold_order_margin(entry[1], -release)
+        (<MarginAccount>entry[0]).hold_order_margin(<MarginBook>entry[1], -release)
         entry[2] = raw - release
         entry[3] = left - filled_qty_raw
         if entry[3] <= 0:
@@ -295,7 +302,7 @@ cdef class RiskEngine:
         if self._held:
             entry = self._held.pop(order.client_order_id, None)
             if entry is not None and entry[2] > 0:
-                (<MarginAccount>entry[0]).hold_order_margin(entry[1], -entry[2])
+                (<MarginAccount>entry[0]).hold_order_margin(<MarginBook>entry[1], -entry[2])
         # only orders that passed check were counted open (a bypass or a denial never was)
         cdef object num = self._numeric.get(order.instrument_id)
         cdef int32_t idx

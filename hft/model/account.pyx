@@ -29,7 +29,8 @@ instrument's settlement currency, with `leverage` (the account's, or a per-instr
 override) and the last price known for the instrument (a fill's price, or `set_mark`):
 
 - initial margin of a position = |qty| x price x multiplier / leverage;
-- margin used = position margin + margin held for open orders (`hold_order_margin`);
+- margin used = position margin + margin held for open orders (`hold_margin`; the risk
+  engine holds it for each order it passes that adds exposure);
 - equity = balance + unrealized PnL at the last price;
 - free margin = equity - margin used; margin level = equity / margin used x 100 (percent).
 
@@ -320,6 +321,43 @@ cdef tuple _leverage_ratio(object leverage, str what):
 
 
 @cython.final
+cdef class MarginBook:
+    """Hold one settlement currency's margin figures in a margin account (read-only)."""
+
+    def __repr__(self) -> str:
+        return f"MarginBook({self.currency}, margin {_fmt(self.position_margin, self.currency)})"
+
+
+cdef MarginBook _book_new(Currency cur):
+    cdef MarginBook book = MarginBook.__new__(MarginBook)
+    book.currency = cur
+    book.position_margin = 0
+    book.order_margin = 0
+    book.unrealized = 0
+    book.peak = 0
+    return book
+
+
+cdef object leg_margin_raw(MarginLeg leg, object qty_raw, int64_t px_raw, uint8_t precision):
+    # at the price's own digits (not 18): smaller ints, and this runs per order
+    return _div_half_even(abs(qty_raw) * <object>px_raw * leg.value_num * leg.lev_den,
+                          _POW10[leg.qty_digits + precision] * leg.lev_num)
+
+
+cdef inline int _note_peak(MarginBook book) except -1:
+    used = book.position_margin + book.order_margin
+    if used > book.peak:
+        book.peak = used
+    return 0
+
+
+cdef MarginBook _book_or_zero(MarginAccount account, Currency cur):
+    # a currency without a book reads as zeros
+    cdef MarginBook book = account._books.get(cur)
+    return book if book is not None else _book_new(cur)
+
+
+@cython.final
 cdef class MarginLeg:
     """Hold one instrument's net position in a margin account (read-only to callers)."""
 
@@ -357,10 +395,7 @@ cdef class MarginAccount(Account):
             _leverage_ratio(lev, f"MarginAccount {account_id}: leverage of {key}")
             self._leverages[key] = Decimal(lev)
         self._legs = {}
-        self._position_margin = {}
-        self._order_margin = {}
-        self._unrealized = {}
-        self._peak_margin = {}
+        self._books = {}
 
     @property
     def kind(self) -> str:
@@ -371,6 +406,14 @@ cdef class MarginAccount(Account):
         """Return the leverage of one instrument (its override, else the account's)."""
         return self._leverages.get(instrument_id, self.leverage)
 
+    cdef MarginBook book_of(self, Currency cur):
+        cdef MarginBook book = self._books.get(cur)
+        if book is None:
+            self._check_currency(cur)
+            book = _book_new(cur)
+            self._books[cur] = book
+        return book
+
     cdef MarginLeg leg_of(self, Instrument instrument):
         cdef MarginLeg leg = self._legs.get(instrument.id)
         if leg is not None:
@@ -378,7 +421,7 @@ cdef class MarginAccount(Account):
         leg = MarginLeg.__new__(MarginLeg)
         leg.instrument = instrument
         leg.currency = instrument.settlement_currency
-        self._check_currency(leg.currency)
+        leg.book = self.book_of(leg.currency)
         leg.qty_raw = 0
         leg.cost = 0
         leg.realized = 0
@@ -387,15 +430,16 @@ cdef class MarginAccount(Account):
         leg.lev_num, leg.lev_den = _leverage_ratio(self.leverage_for(instrument.id), "leverage")
         mult = instrument.multiplier
         leg.value_num = <object>mult.raw * _POW10[leg.currency.precision]
-        leg.value_den = _POW10[_PX_DIGITS + instrument.size_precision + mult.precision]
+        leg.qty_digits = instrument.size_precision + mult.precision
+        leg.value_den = _POW10[_PX_DIGITS + leg.qty_digits]
         leg.margin = 0
         leg.unrealized = 0
         self._legs[instrument.id] = leg
         return leg
 
     cdef int _revalue(self, MarginLeg leg) except -1:
-        # margin and unrealized PnL of one leg at its mark; the account's sums move by the change
-        cdef Currency cur = leg.currency
+        # margin and unrealized PnL of one leg at its mark; the book's sums move by the change
+        cdef MarginBook book = leg.book
         cdef object q = leg.qty_raw
         cdef object margin = 0, unrealized = 0
         if leg.mark18 is not None:
@@ -407,18 +451,12 @@ cdef class MarginAccount(Account):
                 margin = _div_half_even(abs(q) * leg.mark18 * leg.value_num * leg.lev_den,
                                         leg.value_den * leg.lev_num)
         if margin != leg.margin:
-            self._position_margin[cur] = self._position_margin.get(cur, 0) + margin - leg.margin
+            book.position_margin += margin - leg.margin
             leg.margin = margin
-            self._note_peak(cur)
+            _note_peak(book)
         if unrealized != leg.unrealized:
-            self._unrealized[cur] = self._unrealized.get(cur, 0) + unrealized - leg.unrealized
+            book.unrealized += unrealized - leg.unrealized
             leg.unrealized = unrealized
-        return 0
-
-    cdef int _note_peak(self, Currency cur) except -1:
-        used = self._position_margin.get(cur, 0) + self._order_margin.get(cur, 0)
-        if used > self._peak_margin.get(cur, 0):
-            self._peak_margin[cur] = used
         return 0
 
     cdef int apply_fill_c(self, OrderFilled fill, Instrument instrument, Money realized_pnl,
@@ -498,11 +536,7 @@ cdef class MarginAccount(Account):
 
     cdef object initial_margin_raw(self, Instrument instrument, object qty_raw, int64_t px_raw,
                                    uint8_t precision):
-        cdef MarginLeg leg = self._legs.get(instrument.id)
-        if leg is None:
-            leg = self.leg_of(instrument)  # a flat leg: the leverage and scales, worked out once
-        return _div_half_even(abs(qty_raw) * <object>px_raw * _POW10[_PX_DIGITS - precision]
-                              * leg.value_num * leg.lev_den, leg.value_den * leg.lev_num)
+        return leg_margin_raw(self.leg_of(instrument), qty_raw, px_raw, precision)
 
     def initial_margin(self, Instrument instrument not None, Quantity quantity not None,
                        Price price not None) -> Money:
@@ -517,19 +551,20 @@ cdef class MarginAccount(Account):
         return money_new(self.initial_margin_raw(instrument, qty, price.raw, price.precision),
                          instrument.settlement_currency)
 
-    cdef object free_margin_raw(self, Currency cur):
-        return (self._total.get(cur, 0) + self._unrealized.get(cur, 0)
-                - self._position_margin.get(cur, 0) - self._order_margin.get(cur, 0))
+    cdef object free_margin_raw(self, MarginBook book):
+        return (self._total.get(book.currency, 0) + book.unrealized - book.position_margin
+                - book.order_margin)
 
-    cdef int hold_order_margin(self, Currency cur, object raw) except -1:
+    cdef int hold_order_margin(self, MarginBook book, object raw) except -1:
         # raw < 0 releases; the risk engine holds margin for open orders that add exposure
-        held = self._order_margin.get(cur, 0) + raw
+        held = book.order_margin + raw
         if held < 0:
-            raise ValueError(f"MarginAccount {self.account_id}: releases more {cur} order margin "
-                             f"than is held ({_fmt_money(self._order_margin.get(cur, 0), cur)})")
-        self._order_margin[cur] = held
+            raise ValueError(f"MarginAccount {self.account_id}: releases more {book.currency} "
+                             f"order margin than is held "
+                             f"({_fmt_money(book.order_margin, book.currency)})")
+        book.order_margin = held
         if raw > 0:
-            self._note_peak(cur)
+            _note_peak(book)
         return 0
 
     def hold_margin(self, Money amount not None) -> None:
@@ -537,14 +572,14 @@ cdef class MarginAccount(Account):
         if amount.raw < 0:
             raise ValueError(f"MarginAccount {self.account_id}: hold_margin must be >= 0, "
                              f"got {amount}")
-        self.hold_order_margin(amount.currency, amount.raw)
+        self.hold_order_margin(self.book_of(amount.currency), amount.raw)
 
     def release_margin(self, Money amount not None) -> None:
         """Release order margin held by hold_margin; ValueError if more than is held."""
         if amount.raw < 0:
             raise ValueError(f"MarginAccount {self.account_id}: release_margin must be >= 0, "
                              f"got {amount}")
-        self.hold_order_margin(amount.currency, -amount.raw)
+        self.hold_order_margin(self.book_of(amount.currency), -amount.raw)
 
     def withdraw(self, Money amount not None) -> None:
         """Remove funds (amount >= 0); AccountBalanceNegative if more than the free margin."""
@@ -552,8 +587,7 @@ cdef class MarginAccount(Account):
             raise ValueError(f"MarginAccount {self.account_id}: withdraw must be >= 0, "
                              f"got {amount}")
         cdef Currency cur = amount.currency
-        self._check_currency(cur)
-        free = self.free_margin_raw(cur)
+        free = self.free_margin_raw(self.book_of(cur))
         if amount.raw > free:
             raise AccountBalanceNegative(f"MarginAccount {self.account_id}: withdraw {amount} "
                                          f"exceeds the free margin {_fmt_money(free, cur)}")
@@ -563,40 +597,41 @@ cdef class MarginAccount(Account):
 
     def position_margin(self, Currency currency not None) -> Money:
         """Return the initial margin of the open positions settled in `currency`."""
-        return money_new(self._position_margin.get(currency, 0), currency)
+        return money_new(_book_or_zero(self, currency).position_margin, currency)
 
     def order_margin(self, Currency currency not None) -> Money:
         """Return the margin held for open orders in `currency`."""
-        return money_new(self._order_margin.get(currency, 0), currency)
+        return money_new(_book_or_zero(self, currency).order_margin, currency)
 
     def margin_used(self, Currency currency not None) -> Money:
         """Return position margin + order margin in `currency`."""
-        return money_new(self._position_margin.get(currency, 0)
-                         + self._order_margin.get(currency, 0), currency)
+        cdef MarginBook book = _book_or_zero(self, currency)
+        return money_new(book.position_margin + book.order_margin, currency)
 
     def peak_margin_used(self, Currency currency not None) -> Money:
         """Return the largest margin used in `currency` so far."""
-        return money_new(self._peak_margin.get(currency, 0), currency)
+        return money_new(_book_or_zero(self, currency).peak, currency)
 
     def unrealized_pnl(self, Currency currency not None) -> Money:
         """Return the unrealized PnL of the open positions at their last prices."""
-        return money_new(self._unrealized.get(currency, 0), currency)
+        return money_new(_book_or_zero(self, currency).unrealized, currency)
 
     def equity(self, Currency currency not None) -> Money:
         """Return balance + unrealized PnL in `currency`."""
-        return money_new(self._total.get(currency, 0) + self._unrealized.get(currency, 0),
+        return money_new(self._total.get(currency, 0) + _book_or_zero(self, currency).unrealized,
                          currency)
 
     def free_margin(self, Currency currency not None) -> Money:
         """Return equity - margin used in `currency` (negative when under-margined)."""
-        return money_new(self.free_margin_raw(currency), currency)
+        return money_new(self.free_margin_raw(_book_or_zero(self, currency)), currency)
 
     def margin_level(self, Currency currency not None):
         """Return equity / margin used x 100 (percent, 4 decimals), or None with no margin used."""
-        used = self._position_margin.get(currency, 0) + self._order_margin.get(currency, 0)
+        cdef MarginBook book = _book_or_zero(self, currency)
+        used = book.position_margin + book.order_margin
         if used == 0:
             return None
-        equity = self._total.get(currency, 0) + self._unrealized.get(currency, 0)
+        equity = self._total.get(currency, 0) + book.unrealized
         return (Decimal(equity * 100) / Decimal(used)).quantize(Decimal("0.0001"))
 
     def net_quantity(self, InstrumentId instrument_id not None) -> Decimal:
@@ -609,7 +644,8 @@ cdef class MarginAccount(Account):
     @property
     def margin_currencies(self) -> list:
         """Return the currencies margin has been used in, sorted by code."""
-        return sorted(self._peak_margin, key=lambda c: c.code)
+        return sorted((c for c, b in self._books.items() if (<MarginBook>b).peak > 0),
+                      key=lambda c: c.code)
 
     def balance_locked(self, Currency currency not None) -> Money:
         """Return the margin used in `currency` (a margin account locks no cash)."""
@@ -617,5 +653,6 @@ cdef class MarginAccount(Account):
 
     def balance_free(self, Currency currency not None) -> Money:
         """Return balance - margin used in `currency` (free margin also counts unrealized PnL)."""
-        return money_new(self._total.get(currency, 0) - self._position_margin.get(currency, 0)
-                         - self._order_margin.get(currency, 0), currency)
+        cdef MarginBook book = _book_or_zero(self, currency)
+        return money_new(self._total.get(currency, 0) - book.position_margin
+                         - book.order_margin, currency)
