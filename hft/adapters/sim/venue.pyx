@@ -26,7 +26,10 @@ from hft.adapters.sim.matcher cimport (
 from hft.core.encoding cimport SIDE_BUY
 from hft.kernel.clock cimport Clock
 from hft.kernel.execution_engine cimport ExecutionEngine
-from hft.model.enums cimport LIQUIDITY_SIDE_MAKER, ORDER_EVENT_ACCEPTED, ORDER_EVENT_FILLED
+from hft.model.enums cimport (
+    LIQUIDITY_SIDE_MAKER, ORDER_EVENT_ACCEPTED, ORDER_EVENT_CANCELED, ORDER_EVENT_EXPIRED,
+    ORDER_EVENT_FILLED, ORDER_EVENT_TRIGGERED, OrderEventKind,
+)
 from hft.model.events cimport OrderEvent
 from hft.model.identifiers cimport TradeId, VenueOrderId, identifier_new
 from hft.model.instruments cimport Instrument
@@ -670,12 +673,21 @@ cdef class _SimCore:
                      tuple args) except -1:
         """Build one event (ts_init at delivery) and send it back through the report latency."""
         cdef uint64_t event_id = self._take_event_id()
-        cdef OrderEvent event
+        cdef OrderEvent event = None
+        cdef OrderEventKind kind
+        # the events that carry only the venue order id: built in C from the order's checked
+        # ids (every order's ACCEPTED; CANCELED, EXPIRED, TRIGGERED), no keyword parsing
         if cls is OrderAccepted:
-            # every order's first event: built in C from the order's checked ids
-            event = <OrderEvent>OrderAccepted.__new__(OrderAccepted)
-            event._init_common(ORDER_EVENT_ACCEPTED, order.trader_id, order.strategy_id,
-                               order.instrument_id, order.client_order_id, event_id, ts_event, 0)
+            event, kind = <OrderEvent>OrderAccepted.__new__(OrderAccepted), ORDER_EVENT_ACCEPTED
+        elif cls is OrderCanceled:
+            event, kind = <OrderEvent>OrderCanceled.__new__(OrderCanceled), ORDER_EVENT_CANCELED
+        elif cls is OrderExpired:
+            event, kind = <OrderEvent>OrderExpired.__new__(OrderExpired), ORDER_EVENT_EXPIRED
+        elif cls is OrderTriggered:
+            event, kind = <OrderEvent>OrderTriggered.__new__(OrderTriggered), ORDER_EVENT_TRIGGERED
+        if event is not None:
+            event._init_common(kind, order.trader_id, order.strategy_id, order.instrument_id,
+                               order.client_order_id, event_id, ts_event, 0)
             event._venue_order_id = vid
             self._post(ts_event, event)
             return 0
@@ -684,10 +696,8 @@ cdef class _SimCore:
             args = (*ids, *args)
         elif cls is OrderModifyRejected:
             args = (*ids, args[0], vid)
-        elif cls is OrderUpdated:
+        else:  # OrderUpdated
             args = (*ids, *args, vid)
-        else:  # Canceled, Expired, Triggered
-            args = (*ids, vid)
         self._post(ts_event, cls(*args, event_id=event_id, ts_event=ts_event))
         return 0
 
@@ -706,8 +716,11 @@ cdef class _SimCore:
         if self._delivering:
             self._outbox.append(event)
             return 0
+        if self._outbox:  # left behind by a handler that raised: those go first
+            self._outbox.append(event)
+            event = self._outbox.popleft()
         self._delivering = True
-        cdef OrderEvent e = <OrderEvent?>event  # not delivering: the outbox is empty
+        cdef OrderEvent e = <OrderEvent?>event
         cdef object engine
         try:
             while True:
