@@ -29,7 +29,7 @@ cdef class Cache:
     cdef dict _open_by_strategy     # StrategyId -> {ClientOrderId: Order}
     cdef dict _open_by_instrument   # InstrumentId -> {ClientOrderId: Order}
     cdef object _closed             # deque of closed orders, bounded
-    cdef dict _positions            # (InstrumentId, StrategyId) -> Position, open only
+    cdef dict _positions            # InstrumentId -> {StrategyId: Position}, open only
     cdef object _closed_positions   # deque of closed positions, bounded
     cdef dict _accounts             # venue name -> account
     cdef readonly Py_ssize_t max_closed_orders
@@ -69,6 +69,8 @@ cdef class Cache:
         return <Order>self._orders.get(client_order_id)
     cdef inline Instrument find_instrument(self, InstrumentId instrument_id):
         return <Instrument>self._instruments.get(instrument_id)
+    cdef inline object find_account(self, str venue):
+        return self._accounts.get(venue)
 
     cpdef void add_order(self, Order order) except *
     cdef void _remember_closed(self, Order order) except *

@@ -199,29 +199,38 @@ cdef class Cache:
         """Store a position: open ones by (instrument, strategy); a closed one leaves that index."""
         if position is None:
             raise TypeError("Cache.set_position: position must not be None")
-        key = (position.instrument_id, position.strategy_id)
+        cdef object by_strategy = self._positions.get(position.instrument_id)
+        if by_strategy is None:
+            by_strategy = self._positions[position.instrument_id] = {}
+        cdef object sid = position.strategy_id
         if position.fill_count > 0 and position.signed_qty_raw == 0:
-            if self._positions.get(key) is position:
-                del self._positions[key]
+            if (<dict>by_strategy).get(sid) is position:
+                del (<dict>by_strategy)[sid]
             self._closed_positions.append(position)
             self.positions_closed += 1
-        elif self._positions.get(key) is not position:
-            self._positions[key] = position
+        elif (<dict>by_strategy).get(sid) is not position:
+            (<dict>by_strategy)[sid] = position
             self.positions_opened += 1
 
     cpdef Position position_for(self, InstrumentId instrument_id, StrategyId strategy_id):
         """Return the open position of a strategy in an instrument, or None."""
-        return self._positions.get((instrument_id, strategy_id))
+        cdef object by_strategy = self._positions.get(instrument_id)
+        return None if by_strategy is None else (<dict>by_strategy).get(strategy_id)
 
     def position(self, InstrumentId instrument_id not None, StrategyId strategy_id not None):
         """Return the open position of a strategy in an instrument, or None."""
-        return self._positions.get((instrument_id, strategy_id))
+        return self.position_for(instrument_id, strategy_id)
 
     def positions_open(self, StrategyId strategy_id=None, InstrumentId instrument_id=None) -> list:
         """Return open positions, optionally of one strategy and/or instrument."""
-        return [p for (iid, sid), p in self._positions.items()
-                if (strategy_id is None or sid == strategy_id)
-                and (instrument_id is None or iid == instrument_id)]
+        cdef list out = []
+        for iid, by_strategy in self._positions.items():
+            if instrument_id is not None and iid != instrument_id:
+                continue
+            for sid, pos in (<dict>by_strategy).items():
+                if strategy_id is None or sid == strategy_id:
+                    out.append(pos)
+        return out
 
     def positions_closed_recent(self) -> list:
         """Return the most recently closed positions still remembered, oldest first."""
@@ -257,8 +266,8 @@ cdef inline void _index_add(dict index, object key, ClientOrderId coid, Order or
 
 
 cdef inline void _index_remove(dict index, object key, ClientOrderId coid) except *:
+    # an emptied bucket stays: one per strategy / instrument ever traded, not per order, and
+    # the next order of the same key reuses it instead of building a new dict
     cdef object bucket = index.get(key)
     if bucket is not None:
         (<dict>bucket).pop(coid, None)
-        if not bucket:
-            del index[key]

@@ -1,5 +1,6 @@
 # Execution engine: orders out through risk to the venue client; venue events back into
 # orders, positions, account, portfolio and the strategy.
+cimport cython
 from libc.stdint cimport int64_t, uint64_t
 
 from hft.kernel.cache cimport Cache
@@ -16,6 +17,18 @@ from hft.model.position cimport Position
 from hft.model.orders cimport Order
 
 
+@cython.final
+cdef class _Handlers:
+    cdef object strategy
+    cdef object on_order_event, on_fill, on_position_changed   # bound, or None: not overridden
+
+
+@cython.final
+cdef class _Client:
+    cdef object client
+    cdef object submit_order, cancel_order                     # bound methods
+
+
 cdef class ExecutionEngine:
     cdef readonly Clock clock
     cdef readonly Cache cache
@@ -24,9 +37,12 @@ cdef class ExecutionEngine:
     cdef readonly MessageBus msgbus
     cdef readonly TraderId trader_id
     cdef dict _clients              # venue name -> ExecutionClient
-    cdef dict _strategies           # StrategyId -> strategy (gets the callbacks)
+    cdef dict _client_entries       # venue name -> _Client
+    cdef object _client_iid         # the last order's InstrumentId, and its _Client
+    cdef _Client _client_last
+    cdef dict _strategies           # StrategyId -> _Handlers (the strategy gets the callbacks)
     cdef dict _generators           # StrategyId -> ClientOrderIdGenerator
-    cdef dict _position_counts      # (InstrumentId, StrategyId) -> positions opened
+    cdef dict _position_counts      # InstrumentId -> {StrategyId: [id prefix, positions opened]}
     cdef object _log
     cdef uint64_t _next_event_id
     cdef readonly int64_t orders_submitted
@@ -44,4 +60,5 @@ cdef class ExecutionEngine:
     cdef void _apply_account(self, object account, Instrument ins, Position pos,
                              OrderFilled fill, object realized) except *
     cdef PositionId _position_id(self, InstrumentId iid, StrategyId sid)
-    cdef void _dispatch(self, object strategy, OrderEvent event, list positions) except *
+    cdef void _dispatch(self, _Handlers handlers, OrderEvent event, list positions) except *
+    cdef _Client _client_for(self, InstrumentId iid)

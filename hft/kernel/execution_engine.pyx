@@ -20,6 +20,7 @@ Client order ids come from one `ClientOrderIdGenerator` per strategy: determinis
 backtest rerun issues the same ids.
 """
 
+cimport cython
 from libc.stdint cimport int64_t, uint64_t
 
 from hft.core.encoding cimport SIDE_BUY
@@ -103,6 +104,7 @@ cdef class ExecutionEngine:
         self.msgbus = msgbus
         self.trader_id = trader_id if trader_id is not None else TraderId("TRADER-001")
         self._clients = {}
+        self._client_entries = {}
         self._strategies = {}
         self._generators = {}
         self._position_counts = {}
@@ -121,6 +123,8 @@ cdef class ExecutionEngine:
         if not replace and venue in self._clients and self._clients[venue] is not client:
             raise ValueError(f"ExecutionEngine: venue {venue!r} already has a client")
         self._clients[venue] = client
+        self._client_entries[venue] = _Client(client)
+        self._client_iid = None  # the cached route may name the replaced client
         client.engine = self
 
     def client(self, str venue not None):
@@ -134,9 +138,10 @@ cdef class ExecutionEngine:
     def register_strategy(self, strategy, int strategy_number=0) -> ClientOrderIdGenerator:
         """Send the events of `strategy.id`'s orders to strategy; return its id generator."""
         cdef StrategyId sid = strategy.id
-        if sid in self._strategies and self._strategies[sid] is not strategy:
+        cdef _Handlers known = self._strategies.get(sid)
+        if known is not None and known.strategy is not strategy:
             raise ValueError(f"ExecutionEngine: strategy id {sid} is already registered")
-        self._strategies[sid] = strategy
+        self._strategies[sid] = _Handlers(strategy)
         gen = self._generators.get(sid)
         if gen is None:
             gen = ClientOrderIdGenerator(self.trader_id, sid, strategy_number)
@@ -162,7 +167,7 @@ cdef class ExecutionEngine:
                              f"{order.status.name.removeprefix('ORDER_STATUS_')}, expected "
                              f"INITIALIZED (submit each order once)")
         self.cache.add_order(order)
-        client = self._clients.get(order.instrument_id.venue.value)
+        cdef _Client client = self._client_for(order.instrument_id)
         if client is None:
             self._deny(order, f"no execution client for venue {order.instrument_id.venue.value}")
             return False
@@ -178,6 +183,17 @@ cdef class ExecutionEngine:
         self._dispatch(self._strategies.get(order.strategy_id), event, None)
         client.submit_order(order)
         return True
+
+    cdef _Client _client_for(self, InstrumentId iid):
+        # the venue's client and its bound methods; the last instrument's is kept, so a run of
+        # orders in one instrument costs no lookup
+        if iid is self._client_iid:
+            return self._client_last
+        cdef _Client found = self._client_entries.get(iid.venue.value)
+        if found is not None:
+            self._client_iid = iid
+            self._client_last = found
+        return found
 
     cdef void _deny(self, Order order, str reason) except *:
         cdef int64_t now = self.clock.now_ns()
@@ -195,7 +211,7 @@ cdef class ExecutionEngine:
         if order is None or _is_closed(order) or order._status == ORDER_STATUS_INITIALIZED \
                 or order._status == ORDER_STATUS_PENDING_CANCEL:
             return
-        client = self._clients.get(order.instrument_id.venue.value)
+        cdef _Client client = self._client_for(order.instrument_id)
         if client is None:
             return
         cdef int64_t now = self.clock.now_ns()
@@ -276,7 +292,7 @@ cdef class ExecutionEngine:
         cdef int64_t qty
         if fixed_rescale(fill._qty_raw, fill._size_precision, ins.size_precision, &qty):
             self.risk.on_fill(order, qty, fill._order_side)
-        account = self.cache.account(order.instrument_id.venue.value)
+        account = self.cache.find_account(order.instrument_id.venue.value)
         if account is not None:
             self._apply_account(account, ins, pos, fill, realized)
         if self.risk.checker.risk.daily_loss_limit > 0.0:
@@ -314,21 +330,61 @@ cdef class ExecutionEngine:
         return pos
 
     cdef PositionId _position_id(self, InstrumentId iid, StrategyId sid):
-        key = (iid, sid)
-        n = self._position_counts.get(key, 0) + 1
-        self._position_counts[key] = n
-        # valid by construction: both ids are checked text without spaces
-        return <PositionId>identifier_new(PositionId, f"P-{iid.value}-{sid.value}-{n}")
+        # "P-<instrument>-<strategy>-<n>", n counting the pair's positions from 1
+        cdef object by_strategy = self._position_counts.get(iid)
+        if by_strategy is None:
+            by_strategy = self._position_counts[iid] = {}
+        cdef object counter = (<dict>by_strategy).get(sid)
+        if counter is None:
+            # valid by construction: both ids are checked text without spaces
+            counter = (<dict>by_strategy)[sid] = [f"P-{iid.value}-{sid.value}-", 0]
+        cdef list c = <list>counter
+        c[1] += 1
+        return <PositionId>identifier_new(PositionId, <str>c[0] + str(c[1]))
 
-    cdef void _dispatch(self, object strategy, OrderEvent event, list positions) except *:
+    cdef void _dispatch(self, _Handlers handlers, OrderEvent event, list positions) except *:
         cdef MessageBus bus = self.msgbus
         if bus is not None and bus._subs:
             bus.publish(f"events.order.{event.strategy_id.value}", event)
-        if strategy is None:
+        if handlers is None:
             return
-        strategy.on_order_event(event)
-        if event._kind == ORDER_EVENT_FILLED:
-            strategy.on_fill(event)
-        if positions is not None:
+        if handlers.on_order_event is not None:
+            handlers.on_order_event(event)
+        if event._kind == ORDER_EVENT_FILLED and handlers.on_fill is not None:
+            handlers.on_fill(event)
+        if positions is not None and handlers.on_position_changed is not None:
             for pos in positions:
-                strategy.on_position_changed(pos)
+                handlers.on_position_changed(pos)
+
+
+cdef object _overridden(object strategy, str name):
+    # the bound handler, or None when the strategy's class keeps Actor's empty one (nothing
+    # to call: a compiled strategy that ignores fills pays nothing for them)
+    from hft.kernel.strategy import Actor
+    handler = getattr(strategy, name, None)
+    if handler is None:
+        return None
+    if isinstance(strategy, Actor) and getattr(type(strategy), name, None) is getattr(Actor, name):
+        return None
+    return handler
+
+
+@cython.final
+cdef class _Handlers:
+    """A registered strategy and its order callbacks, resolved once at registration."""
+
+    def __cinit__(self, strategy):
+        self.strategy = strategy
+        self.on_order_event = _overridden(strategy, "on_order_event")
+        self.on_fill = _overridden(strategy, "on_fill")
+        self.on_position_changed = _overridden(strategy, "on_position_changed")
+
+
+@cython.final
+cdef class _Client:
+    """A venue's execution client and its order methods, resolved once at registration."""
+
+    def __cinit__(self, client):
+        self.client = client
+        self.submit_order = client.submit_order
+        self.cancel_order = client.cancel_order
