@@ -7,7 +7,8 @@ arrival to the order frame written (`tick_to_order`, hdrhistogram). Figures:
 `live.tick_to_order_p50_us` (target <= 30) and `live.tick_to_order_p99_us` (target <= 100).
 
 The node runs with `busy_poll` on (HFT_BENCH_BUSY_POLL=0 turns it off): its loop thread spins
-instead of sleeping in epoll between frames, which costs one core for the run. Beside the
+instead of sleeping in epoll between frames, which costs one core for the run; it is pinned to
+the last CPU and the venue to the others (HFT_BENCH_PIN=0 turns that off). Beside the
 figures: `live.loopback_send_p50_us`, the floor of the order write -- a raw TCP_NODELAY
 loopback `send()` of an order frame's bytes, one every millisecond as in the run (cold), and
 `live.loopback_send_hot_p50_us`, the same back to back.
@@ -32,6 +33,10 @@ ROOT = Path(__file__).resolve().parent.parent
 RATE = 10_000
 DURATION_S = 10.0
 BUSY_POLL = os.environ.get("HFT_BENCH_BUSY_POLL", "1") != "0"
+# the node on the last CPU, the venue on the others (HFT_BENCH_PIN=0: let the scheduler choose)
+CPUS = sorted(os.sched_getaffinity(0))
+PIN = os.environ.get("HFT_BENCH_PIN", "1") != "0" and len(CPUS) >= 2
+NODE_CPU = CPUS[-1] if PIN else None
 KEY, SECRET = "BENCH", "bench-secret"
 
 
@@ -94,7 +99,8 @@ def test_tick_to_order_latency_over_loopback(monkeypatch):
         [sys.executable, "-u", "-m", "hft.cli", "venue", "--port", str(port), "--synthetic",
          "--rate", str(RATE), "--instrument", "1", "--price-precision", "5",
          "--size-precision", "0"], env=env, cwd=ROOT, stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, text=True)
+        stderr=subprocess.STDOUT, text=True,
+        preexec_fn=(lambda: os.sched_setaffinity(0, CPUS[:-1])) if PIN else None)
     try:
         seen = []
         while not seen or "serving" not in seen[-1]:  # skip warnings printed before it
@@ -104,7 +110,7 @@ def test_tick_to_order_latency_over_loopback(monkeypatch):
         with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
             run = runner.run(run_live_async(node, duration_s=DURATION_S, install_signals=False,
                                             out=None, time_handlers=False,
-                                            busy_poll=BUSY_POLL))
+                                            busy_poll=BUSY_POLL, cpu=NODE_CPU))
     finally:
         venue.terminate()
         try:

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import os
 import signal
 import sys
 import time
@@ -157,9 +158,22 @@ class BusyPoll:
             self.loop.call_soon(self._spin)
 
 
-def _config_busy_poll(node: Any) -> bool:
+def _config_live(node: Any, name: str, default: Any) -> Any:
     live = getattr(getattr(node, "config", None), "live", None)
-    return bool(getattr(live, "busy_poll", False))
+    return getattr(live, name, default)
+
+
+def _config_busy_poll(node: Any) -> bool:
+    return bool(_config_live(node, "busy_poll", False))
+
+
+def _pin_to_cpu(cpu: int) -> set[int]:
+    """Pin this process to cpu; return the affinity it had (ValueError naming a bad cpu)."""
+    before = os.sched_getaffinity(0)
+    if cpu not in before:
+        raise ValueError(f"live.cpu: {cpu} is not one of this process's CPUs {sorted(before)}")
+    os.sched_setaffinity(0, {cpu})
+    return before
 
 
 def _telemetry_of(node: Any) -> Telemetry:
@@ -214,14 +228,21 @@ async def run_live_async(node: Any, *, duration_s: float | None = None,
                          stop_timeout_s: float = 5.0, connect_timeout_s: float = 30.0,
                          stop_event: asyncio.Event | None = None,
                          install_signals: bool = True, out: TextIO | None = sys.stdout,
-                         time_handlers: bool = True, busy_poll: bool | None = None) -> LiveRun:
+                         time_handlers: bool = True, busy_poll: bool | None = None,
+                         cpu: int | None = None) -> LiveRun:
     """Run node on the running loop until stop_event, a signal or duration_s; return a LiveRun.
 
     Tests call this inside their own loop with `install_signals=False` and set `stop_event`.
     `busy_poll` (default: the config's `live.busy_poll`, else False) keeps the loop thread
-    spinning instead of sleeping in epoll between frames: see `BusyPoll`.
+    spinning instead of sleeping in epoll between frames: see `BusyPoll`. `cpu` (default: the
+    config's `live.cpu`, else None = any) pins the process to that CPU for the run, so the
+    loop never migrates to a core with cold caches; the previous affinity is restored after.
     """
     loop = asyncio.get_running_loop()
+    if cpu is None:
+        cpu = _config_live(node, "cpu", None)
+    # before anything starts: a bad cpu fails the run here, with nothing to undo
+    affinity = _pin_to_cpu(cpu) if cpu is not None else None
     log = get_logger("LiveRunner", node.clock)
     telemetry = _telemetry_of(node)
     run = LiveRun(telemetry)
@@ -278,6 +299,7 @@ async def run_live_async(node: Any, *, duration_s: float | None = None,
         gc.freeze()
         if busy_poll is None:
             busy_poll = _config_busy_poll(node)
+
         collector = IdleCollector(loop)
         collector.start(timer=not busy_poll)
         if busy_poll:
@@ -305,6 +327,8 @@ async def run_live_async(node: Any, *, duration_s: float | None = None,
             spinner.stop()
         if collector is not None:
             collector.stop()
+        if affinity is not None:
+            os.sched_setaffinity(0, affinity)
         gc.unfreeze()
         if reporter is not None:
             reporter.cancel()
@@ -348,10 +372,11 @@ def _hard_stop(node: Any) -> None:
 
 def run_live(node: Any, *, duration_s: float | None = None, report_every_s: float | None = None,
              cancel_on_stop: bool = True, stop_timeout_s: float = 5.0,
-             out: TextIO | None = sys.stdout, busy_poll: bool | None = None) -> LiveRun:
+             out: TextIO | None = sys.stdout, busy_poll: bool | None = None,
+             cpu: int | None = None) -> LiveRun:
     """Run node live on a new uvloop loop until SIGINT/SIGTERM or duration_s; return a LiveRun."""
     with asyncio.Runner(loop_factory=_loop_factory()) as runner:
         return runner.run(run_live_async(
             node, duration_s=duration_s, report_every_s=report_every_s,
             cancel_on_stop=cancel_on_stop, stop_timeout_s=stop_timeout_s, out=out,
-            busy_poll=busy_poll))
+            busy_poll=busy_poll, cpu=cpu))

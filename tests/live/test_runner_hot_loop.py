@@ -84,3 +84,29 @@ def test_idle_collector_timer_collects_without_busy_poll():
         return sum(collector.passes)
 
     assert asyncio.run(main()) >= 1
+
+
+def test_pin_to_cpu_pins_and_returns_the_previous_affinity():
+    import os
+
+    from hft.live.runner import _pin_to_cpu
+
+    before = os.sched_getaffinity(0)
+    cpu = max(before)
+    try:
+        assert _pin_to_cpu(cpu) == before
+        assert os.sched_getaffinity(0) == {cpu}
+    finally:
+        os.sched_setaffinity(0, before)
+
+
+def test_pin_to_a_cpu_the_process_cannot_use_names_it():
+    import os
+
+    import pytest
+
+    from hft.live.runner import _pin_to_cpu
+
+    with pytest.raises(ValueError, match=r"live.cpu: 4096 is not one of this process's CPUs"):
+        _pin_to_cpu(4096)
+    assert len(os.sched_getaffinity(0)) >= 1
