@@ -299,7 +299,6 @@ async def run_live_async(node: Any, *, duration_s: float | None = None,
         gc.freeze()
         if busy_poll is None:
             busy_poll = _config_busy_poll(node)
-
         collector = IdleCollector(loop)
         collector.start(timer=not busy_poll)
         if busy_poll:
