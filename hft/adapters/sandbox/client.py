@@ -582,6 +582,8 @@ class SandboxClient(ExecutionClient):
             if order.status == _SUBMITTED:
                 self._resend(order)
         for order in plan.cancel_again:
+            self.log.info("venue still has an order we cancel: sending the cancel again",
+                          venue=self.venue, client_order_id=order.client_order_id.value)
             self._write_cancel(order)
         self.last_reconcile = ReconcileReport.of(plan)
         self.log.info("reconciled", venue=self.venue, **msgspec_to_dict(self.last_reconcile))
