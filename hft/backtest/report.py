@@ -74,6 +74,7 @@ def build_report(result: BacktestResult, *, config: Any = None) -> dict[str, Any
                    "start_ts": stats["start_ts"], "end_ts": stats["end_ts"]},
         "statistics": stats,
         "instruments": result.instruments,
+        "accounts": list(getattr(result, "accounts", None) or []),
         "counts": result.counts_summary(),
         "data": list(result.data_reports),
         "timings_s": dict(result.timings),

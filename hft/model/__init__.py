@@ -1,7 +1,9 @@
 """Model: fixed-point values, identifiers, instruments, market data, orders, events,
 positions and accounts."""
 
-from hft.model.account import AccountBalance, AccountBalanceNegative, CashAccount
+from hft.model.account import (
+    Account, AccountBalance, AccountBalanceNegative, CashAccount, MarginAccount,
+)
 from hft.model.data import (
     Bar, BarAggregation, BarType, BookAction, BookDelta, BookSnapshot, PriceType, QuoteTick,
     TradeTick,
@@ -33,7 +35,7 @@ __all__ = [
     "Instrument", "InstrumentId", "InstrumentKind", "InstrumentRegistry", "Money",
     "PositionId", "Price", "PriceType", "Quantity", "QuoteTick", "StrategyId", "Symbol",
     "TradeId", "TradeTick", "TraderId", "Venue", "VenueOrderId", "notional",
-    "AccountBalance", "AccountBalanceNegative", "CashAccount",
+    "Account", "AccountBalance", "AccountBalanceNegative", "CashAccount", "MarginAccount",
     "LiquiditySide", "OrderEventKind", "OrderSide", "OrderStatus", "OrderType", "PositionSide",
     "TimeInForce",
     "OrderAccepted", "OrderCanceled", "OrderCancelRejected", "OrderDenied", "OrderEvent",

@@ -66,6 +66,8 @@ def test_leverage_10_carries_a_position_five_times_the_balance(tmp_path):
     report = json.loads(write_report(result, tmp_path / "report.json").read_text())
     venue, = report["config"]["venues"]
     assert venue["account_type"] == "margin" and venue["leverage"] == "10"
+    reported, = report["accounts"]
+    assert reported["kind"] == "margin" and 55_000 < float(reported["peak_margin_used"]["USD"]) < 57_000
 
 
 def test_leverage_1_denies_every_order_the_balance_cannot_carry(tmp_path):
