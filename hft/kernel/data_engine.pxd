@@ -38,6 +38,19 @@ cdef class TimeBarAggregator(BarAggregator):
     cdef readonly bint armed
 
 
+cdef class DataHandler:
+    # A subscriber the engine can call in C: Actor derives from it. A compiled (cdef) subclass
+    # overriding these cpdef methods is called through the vtable, with no Python call.
+    cpdef void on_quote(self, QuoteTick quote) except *
+    cpdef void on_trade(self, TradeTick trade) except *
+
+
+@cython.final
+cdef class CompiledHandler:
+    # Stands in a Route's handlers for a compiled DataHandler (see DataHandler.handler_for)
+    cdef readonly DataHandler handler
+
+
 @cython.final
 cdef class Route:
     # Where one instrument's quotes (or trades) go: the cache's last-value slot, the bar

@@ -9,6 +9,15 @@ from hft.kernel.msgbus import MessageBus
 from hft.model.data import Bar, BarType, BookDelta, BookSnapshot, QuoteTick, TradeTick
 from hft.model.identifiers import InstrumentId
 
+class DataHandler:
+    def on_quote(self, quote: QuoteTick) -> None: ...
+    def on_trade(self, trade: TradeTick) -> None: ...
+    def handler_for(self, kind: str) -> Callable[[Any], None]: ...
+
+class CompiledHandler:
+    handler: DataHandler
+    def __call__(self, data: QuoteTick | TradeTick) -> None: ...
+
 class BarAggregator:
     bar_type: BarType
     tick_count: int

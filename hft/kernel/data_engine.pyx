@@ -30,6 +30,7 @@ Errors raised by a handler propagate: in a backtest a failing strategy stops the
 """
 
 cimport cython
+from cpython.object cimport Py_TYPE
 from libc.stdint cimport INT64_MAX, INT64_MIN, int64_t, uint8_t
 
 from hft.core.encoding cimport DECODE_OK, QUOTE_SIZE, QuoteRecord, quote_decode
@@ -46,7 +47,7 @@ from hft.model.objects cimport FIXED_MAX_PRECISION, pow10, price_new, quantity_n
 
 from hft.core.book import OrderBook
 
-__all__ = ["DataEngine", "BarAggregator", "TickBarAggregator", "VolumeBarAggregator",
+__all__ = ["DataEngine", "DataHandler", "CompiledHandler", "BarAggregator", "TickBarAggregator", "VolumeBarAggregator",
            "TimeBarAggregator"]
 
 cdef int64_t NS_SECOND = 1_000_000_000
@@ -197,6 +198,67 @@ cdef class TimeBarAggregator(BarAggregator):
         if self.armed:
             self.engine.clock.cancel_timer(self.timer_name)
             self.armed = False
+
+
+# -------------------------------------------------------------------------------------------
+# Subscribers called in C
+# -------------------------------------------------------------------------------------------
+
+cdef unsigned long _HEAPTYPE = 1UL << 9  # Py_TPFLAGS_HEAPTYPE: a class defined in Python
+
+
+cdef class DataHandler:
+    """Receive market data; the base of Actor. Override the handlers (in Python or in Cython).
+
+    A class compiled with Cython that overrides `on_quote` / `on_trade` as
+    `cpdef void on_quote(self, QuoteTick quote) except *` is called by the data engine in C
+    (`handler_for`); a Python class is called through its bound method.
+    """
+
+    cpdef void on_quote(self, QuoteTick quote) except *:
+        """Handle one QuoteTick (override)."""
+
+    cpdef void on_trade(self, TradeTick trade) except *:
+        """Handle one TradeTick (override)."""
+
+    def handler_for(self, str kind not None):
+        """Return what to subscribe for kind ("quote" or "trade"): a CompiledHandler for a
+        compiled class (a C call per tick), else the bound method."""
+        if kind not in ("quote", "trade"):
+            raise ValueError(f"handler_for: kind {kind!r}, expected 'quote' or 'trade'")
+        if Py_TYPE(self).tp_flags & _HEAPTYPE:
+            return getattr(self, "on_" + kind)
+        cdef CompiledHandler h = CompiledHandler.__new__(CompiledHandler)
+        h.handler = self
+        return h
+
+
+@cython.final
+cdef class CompiledHandler:
+    """Call a compiled DataHandler's on_quote / on_trade in C; equal to its bound methods.
+
+    Equality with `handler.on_quote` / `handler.on_trade` lets code that knows only the bound
+    method (unsubscribe, the live runner's handler timing) find the subscription.
+    """
+
+    def __eq__(self, other):
+        if isinstance(other, CompiledHandler):
+            return (<CompiledHandler>other).handler is self.handler
+        return (getattr(other, "__self__", None) is self.handler
+                and getattr(other, "__name__", None) in ("on_quote", "on_trade"))
+
+    def __hash__(self):
+        return hash(self.handler)
+
+    def __call__(self, data):
+        """Call the handler's on_quote or on_trade, whichever fits data."""
+        if isinstance(data, QuoteTick):
+            self.handler.on_quote(<QuoteTick>data)
+        else:
+            self.handler.on_trade(<TradeTick?>data)
+
+    def __repr__(self) -> str:
+        return f"CompiledHandler({self.handler!r})"
 
 
 # -------------------------------------------------------------------------------------------
@@ -355,7 +417,10 @@ cdef class DataEngine:
         for agg in route.aggregators:
             (<BarAggregator>agg).handle_quote(quote)
         for handler in route.handlers:
-            handler(quote)
+            if type(handler) is CompiledHandler:
+                (<CompiledHandler>handler).handler.on_quote(quote)
+            else:
+                handler(quote)
         if self.msgbus is not None and self.msgbus._subs:
             self._publish("data.quotes.", iid, quote)
 
@@ -416,7 +481,10 @@ cdef class DataEngine:
         for agg in route.aggregators:
             (<BarAggregator>agg).handle_trade(trade)
         for handler in route.handlers:
-            handler(trade)
+            if type(handler) is CompiledHandler:
+                (<CompiledHandler>handler).handler.on_trade(trade)
+            else:
+                handler(trade)
         if self.msgbus is not None and self.msgbus._subs:
             self._publish("data.trades.", iid, trade)
 

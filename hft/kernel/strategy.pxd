@@ -1,7 +1,7 @@
 # Actor and Strategy: the base classes user code subclasses (in Python or in a .pyx).
 from hft.kernel.cache cimport Cache
 from hft.kernel.clock cimport Clock
-from hft.kernel.data_engine cimport DataEngine
+from hft.kernel.data_engine cimport DataEngine, DataHandler
 from hft.kernel.execution_engine cimport ExecutionEngine
 from hft.kernel.msgbus cimport MessageBus
 from hft.kernel.portfolio cimport Portfolio
@@ -9,7 +9,7 @@ from hft.model.identifiers cimport ClientOrderIdGenerator, StrategyId, TraderId
 from hft.model.orders cimport Order
 
 
-cdef class Actor:
+cdef class Actor(DataHandler):
     cdef readonly StrategyId id
     cdef readonly object config
     cdef readonly TraderId trader_id

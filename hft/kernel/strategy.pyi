@@ -6,7 +6,7 @@ from typing import Any
 from hft.kernel.cache import Cache
 from hft.kernel.clock import Clock, TimeEvent
 from hft.kernel.config import StrategyConfig
-from hft.kernel.data_engine import DataEngine
+from hft.kernel.data_engine import DataEngine, DataHandler
 from hft.kernel.execution_engine import ExecutionEngine
 from hft.kernel.logging import Logger
 from hft.kernel.msgbus import MessageBus
@@ -22,7 +22,7 @@ _Id = InstrumentId | str
 _Qty = Quantity | str | int | Decimal
 _Px = Price | str | int | Decimal
 
-class Actor:
+class Actor(DataHandler):
     id: StrategyId
     config: Any
     trader_id: TraderId | None

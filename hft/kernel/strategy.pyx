@@ -25,7 +25,9 @@ raises into a handler: a risk denial is an `OrderDenied` event.
 
 A handler is resolved once, when subscribing (`self.on_quote` as a bound method), so define
 the handlers on the class, not on the instance after subscribing. A strategy written as a
-cdef class in a .pyx subclasses `Strategy` the same way.
+cdef class in a .pyx subclasses `Strategy` the same way and overrides the market-data
+handlers as `cpdef void on_quote(self, QuoteTick quote) except *` (and `on_trade`): the data
+engine then calls them in C, with no Python call per tick.
 
 An `Actor` has everything but the order helpers: use it for components that only watch
 (recorders, signal publishers).
@@ -143,20 +145,20 @@ cdef class Actor:
     def subscribe_quotes(self, instrument_id) -> None:
         """Receive every quote of the instrument in `on_quote`."""
         self._check_registered("subscribe_quotes")
-        self._data.subscribe_quotes(_iid(instrument_id), self.on_quote)
+        self._data.subscribe_quotes(_iid(instrument_id), self.handler_for("quote"))
 
     def unsubscribe_quotes(self, instrument_id) -> None:
         """Stop receiving the instrument's quotes."""
-        self._data.unsubscribe_quotes(_iid(instrument_id), self.on_quote)
+        self._data.unsubscribe_quotes(_iid(instrument_id), self.handler_for("quote"))
 
     def subscribe_trades(self, instrument_id) -> None:
         """Receive every trade of the instrument in `on_trade`."""
         self._check_registered("subscribe_trades")
-        self._data.subscribe_trades(_iid(instrument_id), self.on_trade)
+        self._data.subscribe_trades(_iid(instrument_id), self.handler_for("trade"))
 
     def unsubscribe_trades(self, instrument_id) -> None:
         """Stop receiving the instrument's trades."""
-        self._data.unsubscribe_trades(_iid(instrument_id), self.on_trade)
+        self._data.unsubscribe_trades(_iid(instrument_id), self.handler_for("trade"))
 
     def subscribe_bars(self, bar_type, bint build=True) -> None:
         """Receive bars of bar_type ("EUR/USD.SIM-1-MINUTE-MID" or a BarType) in `on_bar`.
@@ -211,12 +213,6 @@ cdef class Actor:
 
     def on_reset(self) -> None:
         """Reset indicators and state between runs (override)."""
-
-    def on_quote(self, quote) -> None:
-        """Handle one QuoteTick (override)."""
-
-    def on_trade(self, trade) -> None:
-        """Handle one TradeTick (override)."""
 
     def on_bar(self, bar) -> None:
         """Handle one Bar (override)."""

@@ -73,7 +73,7 @@ cdef class EmaCrossCy(Strategy):
         self.side = 0
         self.subscribe_quotes(self.instrument_id)
 
-    def on_quote(self, QuoteTick quote not None) -> None:
+    cpdef void on_quote(self, QuoteTick quote) except *:
         """Update both EMAs with the mid; on a cross past the warm-up, go long or short."""
         cdef double mid = (quote.bid_raw + quote.ask_raw) * self.half_tick
         cdef int signal = cross_update(&self.cross, ema_update(&self.fast, mid),
