@@ -112,6 +112,11 @@ def _parser() -> argparse.ArgumentParser:
                     help="print the latency table every S seconds")
     lv.add_argument("--keep-orders", action="store_true",
                     help="do not cancel open orders on stop")
+    lv.add_argument("--busy-poll", action="store_true", default=None,
+                    help="poll the sockets without sleeping between frames (lower tick-to-order "
+                         "latency, one core at 100%%); default: the config's live.busy_poll")
+    lv.add_argument("--cpu", type=int, metavar="N",
+                    help="pin the node to CPU N; default: the config's live.cpu")
     lv.add_argument("--metrics-port", type=int, metavar="PORT",
                     help="serve Prometheus metrics (latency percentiles, counters) on "
                          "http://127.0.0.1:PORT/metrics")
@@ -316,7 +321,7 @@ def _live(args: argparse.Namespace) -> int:
             print(f"hft live: metrics on {metrics.url}")
         try:
             run_live(node, duration_s=args.duration, report_every_s=args.report_every,
-                     cancel_on_stop=not args.keep_orders)
+                     cancel_on_stop=not args.keep_orders, busy_poll=args.busy_poll, cpu=args.cpu)
         finally:
             if metrics is not None:
                 metrics.close()

@@ -331,6 +331,17 @@ class LoggingConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
     file: str | None = None  # None: stderr
 
 
+class LiveConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Tune the live runtime's loop (docs/live.md, "Latency")."""
+
+    busy_poll: bool = False  # poll the sockets with timeout 0 between frames: one core at 100 %
+    cpu: int | None = None  # pin the node's process to this CPU (None: leave the affinity)
+
+    def __post_init__(self) -> None:
+        if self.cpu is not None and self.cpu < 0:
+            raise _invalid("cpu", f"a CPU number >= 0 (or leave it out), got {self.cpu}")
+
+
 class NodeConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """Configure one trading node: what it trades, where, on which data, with which strategies."""
 
@@ -342,6 +353,7 @@ class NodeConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     strategies: list[ImportableStrategyConfig] = []
     risk: RiskConfig = RiskConfig()
     logging: LoggingConfig = LoggingConfig()
+    live: LiveConfig = LiveConfig()
     output_dir: str | None = None  # results, journal, tearsheet; None: nothing written
 
     def instrument(self, instrument_id: str) -> InstrumentConfig:

@@ -157,6 +157,9 @@ BAD = [
      '[[strategies]]\npath = "kcfg_strategies:Declared"\n[strategies.config]\nfast = 1\n',
      "bad.toml: strategies[0].config.fast: unknown key `fast` (expected one of: fast_period, "
      "slow_period, trade_size, strategy_id, instrument_id)"),
+    ("negative live cpu", '[live]\ncpu = -1\n', "bad.toml: live.cpu: "),
+    ("busy poll not a bool", '[live]\nbusy_poll = "yes"\n',
+     "bad.toml: live.busy_poll: Expected `bool`, got `str`"),
 ]
 
 
@@ -233,3 +236,9 @@ def test_venue_order_rate_limit_must_be_positive():
 
     with _pytest.raises(ConfigError, match=r"venues\[0\]\.orders_per_second"):
         config_from_dict({"venues": [{"name": "X", "orders_per_second": 0}]})
+
+
+def test_live_section_defaults_off_and_reads_busy_poll_and_cpu(tmp_path):
+    assert load_config(write(tmp_path, "a.toml", "")).live.busy_poll is False
+    config = load_config(write(tmp_path, "b.toml", "[live]\nbusy_poll = true\ncpu = 1\n"))
+    assert config.live.busy_poll is True and config.live.cpu == 1
