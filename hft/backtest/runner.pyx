@@ -330,7 +330,7 @@ cdef class _Loop:
         if self.engine is not None:
             # a C call into the cpdef entry points: no bound-method call per record
             if rec[RECORD_TYPE_OFFSET] == RECORD_QUOTE:
-                self.engine.process_quote(quote_from_record(<const QuoteRecord *>rec, iid))
+                self.engine.process_quote_record(<const QuoteRecord *>rec, iid)
             else:
                 self.engine.process_trade(trade_from_record(<const TradeRecord *>rec, iid))
         elif rec[RECORD_TYPE_OFFSET] == RECORD_QUOTE:

@@ -2,6 +2,8 @@
 cimport cython
 from libc.stdint cimport int64_t, uint8_t
 
+from hft.core.encoding cimport QuoteRecord
+
 from hft.kernel.cache cimport Cache, Latest
 from hft.kernel.clock cimport Clock
 from hft.kernel.msgbus cimport MessageBus
@@ -86,6 +88,7 @@ cdef class DataEngine:
     cdef readonly int64_t book_deltas_processed
 
     cpdef void process_quote(self, QuoteTick quote) except *
+    cdef int process_quote_record(self, const QuoteRecord *rec, InstrumentId iid) except -1
     cpdef Py_ssize_t process_quotes(self, list quotes) except -1
     cpdef Py_ssize_t process_quote_records(self, const uint8_t[:, ::1] records,
                                            instruments) except -1

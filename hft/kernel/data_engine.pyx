@@ -31,6 +31,7 @@ Errors raised by a handler propagate: in a backtest a failing strategy stops the
 
 cimport cython
 from cpython.object cimport Py_TYPE
+from cpython.ref cimport PyObject
 from libc.stdint cimport INT64_MAX, INT64_MIN, int64_t, uint8_t
 
 from hft.core.encoding cimport DECODE_OK, QUOTE_SIZE, QuoteRecord, quote_decode
@@ -49,6 +50,9 @@ from hft.core.book import OrderBook
 
 __all__ = ["DataEngine", "DataHandler", "CompiledHandler", "BarAggregator", "TickBarAggregator", "VolumeBarAggregator",
            "TimeBarAggregator"]
+
+cdef extern from "Python.h":
+    Py_ssize_t _refcnt "Py_REFCNT"(PyObject *o)
 
 cdef int64_t NS_SECOND = 1_000_000_000
 cdef dict _UNIT_NS = {BAR_SECOND: NS_SECOND, BAR_MINUTE: 60 * NS_SECOND,
@@ -423,6 +427,45 @@ cdef class DataEngine:
                 handler(quote)
         if self.msgbus is not None and self.msgbus._subs:
             self._publish("data.quotes.", iid, quote)
+
+    cdef int process_quote_record(self, const QuoteRecord *rec, InstrumentId iid) except -1:
+        """Take one quote as a checked core record: process_quote without a new QuoteTick when
+        the instrument's last one is referenced by nobody but the cache.
+
+        A QuoteTick is a value: when the cache's slot holds the only reference to the last
+        quote (no strategy, bar or bus subscriber kept it), that object is refilled in place
+        instead of freeing it and allocating the next one. Whoever keeps a quote keeps an
+        object nobody else changes.
+        """
+        cdef Route route = self._quote_route if iid is self._quote_iid else self.quote_route(iid)
+        cdef PyObject *last = <PyObject *>route.last.value
+        cdef QuoteTick quote
+        if last != NULL and last != <PyObject *>None and _refcnt(last) == 1:
+            quote = <QuoteTick>last
+            quote.instrument_id = iid
+            quote.bid_raw = rec.bid_price
+            quote.ask_raw = rec.ask_price
+            quote.bid_size_raw = rec.bid_size
+            quote.ask_size_raw = rec.ask_size
+            quote.price_precision = rec.price_precision
+            quote.size_precision = rec.size_precision
+            quote.ts_event = rec.ts_event
+            quote.ts_init = rec.ts_init
+            quote.sequence = rec.sequence
+        else:
+            quote = quote_from_record(rec, iid)
+            route.last.value = quote
+        self.quotes_processed += 1
+        for agg in route.aggregators:
+            (<BarAggregator>agg).handle_quote(quote)
+        for handler in route.handlers:
+            if type(handler) is CompiledHandler:
+                (<CompiledHandler>handler).handler.on_quote(quote)
+            else:
+                handler(quote)
+        if self.msgbus is not None and self.msgbus._subs:
+            self._publish("data.quotes.", iid, quote)
+        return 0
 
     cpdef Py_ssize_t process_quotes(self, list quotes) except -1:
         """Process a list of quotes in order (a compiled loop); return how many."""

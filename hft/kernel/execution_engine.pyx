@@ -278,11 +278,11 @@ cdef class ExecutionEngine:
         if pos is None:
             pos = self._new_position(ins, order.strategy_id)
         # realized PnL as the position's exact int (Decimal only at the account's edge, below)
-        cdef object realized_before = pos._realized
+        cdef object realized_before = pos.realized_int()
         cdef Position flipped = pos.apply(fill)
         cdef list changed = [pos]
         self.cache.set_position(pos)
-        cdef object realized = pos._realized - realized_before
+        cdef object realized = pos.realized_int() - realized_before
         if pos.fill_count > 0 and pos.signed_qty_raw == 0:
             self.portfolio.on_position_closed(pos)
         if flipped is not None:

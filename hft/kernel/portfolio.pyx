@@ -34,9 +34,9 @@ cdef class Portfolio:
         # Decimal only when read: a strategy that flips closes a position on every fill
         cdef list entry = self._realized_closed.get(position.instrument_id)
         if entry is None:
-            self._realized_closed[position.instrument_id] = [position._realized, position]
+            self._realized_closed[position.instrument_id] = [position.realized_int(), position]
         else:
-            entry[0] = entry[0] + position._realized
+            entry[0] = entry[0] + position.realized_int()
 
     cpdef Price mark_price(self, InstrumentId instrument_id):
         """Return the last quote's exact mid, else the last trade price, else None."""
