@@ -161,6 +161,9 @@ def _venue_parser(sub: Any) -> None:
     v.add_argument("--taker-fee-bps", type=float, default=0.0)
     v.add_argument("--max-errors", type=int, default=16,
                    help="bad frames a connection may send before it is closed (default 16)")
+    v.add_argument("--busy-poll", action="store_true",
+                   help="poll the sockets without sleeping between frames: a client's order "
+                        "write does not pay for waking the venue (one core at 100%%)")
     v.add_argument("--window-ms", type=int, default=5000,
                    help="accepted clock skew of signed requests (default 5000)")
     f = v.add_argument_group("fault injection (tests)")
@@ -168,6 +171,14 @@ def _venue_parser(sub: Any) -> None:
                    help="abort a connection right after acting on its N-th frame")
     f.add_argument("--drop-times", type=int, default=1,
                    help="how many connections to drop that way (0 = all)")
+    f.add_argument("--drop-unread", action="store_true",
+                   help="with --drop-after: drop the link before acting on the N-th frame (the "
+                        "venue never sees it: an order or cancel lost with the link)")
+    f.add_argument("--mute-after", type=int, default=0, metavar="N",
+                   help="act on the N-th frame of a connection but send none of its reports "
+                        "(an ack lost on a link that stays up)")
+    f.add_argument("--mute-count", type=int, default=1,
+                   help="how many frames in a row --mute-after mutes (default 1)")
     f.add_argument("--delay-ms", type=float, default=0.0, help="delay every reply")
     f.add_argument("--reject-fraction", type=float, default=0.0,
                    help="reject this fraction of orders (seeded by --fault-seed)")

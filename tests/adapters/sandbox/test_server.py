@@ -652,3 +652,30 @@ def test_venue_command_refuses_a_remote_host_without_allow_remote(capsys):
                  "--price-precision", "5", "--size-precision", "0", "--host", "0.0.0.0"])
     assert code == 2
     assert "--allow-remote" in capsys.readouterr().err
+
+
+def test_venue_command_serves_with_busy_poll_and_fault_flags_until_sigterm(tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    secrets = tmp_path / "secrets"
+    secrets.write_text("K=s3cret\n")
+    secrets.chmod(0o600)
+    venue = subprocess.Popen(
+        [sys.executable, "-m", "hft.cli", "venue", "--port", "0", "--synthetic",
+         "--instrument", "1", "--price-precision", "5", "--size-precision", "0",
+         "--secrets", str(secrets), "--busy-poll", "--drop-after", "2", "--drop-unread",
+         "--mute-after", "1", "--mute-count", "2"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        lines = [venue.stdout.readline()]
+        while lines[-1] and "serving" not in lines[-1]:
+            lines.append(venue.stdout.readline())
+        assert "serving" in lines[-1], "".join(lines)
+        venue.send_signal(signal.SIGTERM)
+        out, _ = venue.communicate(timeout=20)
+    finally:
+        if venue.poll() is None:
+            venue.kill()
+    assert venue.returncode == 0 and "stopped" in out
