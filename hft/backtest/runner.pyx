@@ -357,8 +357,8 @@ cdef class _Loop:
             elif t == t_venue:
                 self.clock.time_ns = t
                 for venue in self.venues:
-                    if venue.c_next_due_ns() <= t:
-                        venue.c_process_due(t)
+                    if venue.peek_due_ns() <= t:
+                        venue.run_due(t)
             else:
                 self.clock.time_ns = t
                 self.deliver(self.feed.peek())
@@ -413,7 +413,7 @@ cdef class _Loop:
                 tr = <const TradeRecord *>rec
                 m.on_trade(ts, tr.price, tr.size)
             if m.n_events:
-                (<_SimCore>self.venue_at[nid]).c_drain_matcher(nid)
+                (<_SimCore>self.venue_at[nid]).drain_events_of(nid)
             if not self.delay_zero[owner]:
                 delay = self.feed_delay(owner)
         if rec[RECORD_TYPE_OFFSET] == RECORD_QUOTE:
@@ -637,7 +637,7 @@ def _sample(equity, Py_ssize_t n, int64_t ts, list venues):
         equity = grown
     cdef object total = 0.0
     for venue in venues:
-        total += (<_SimCore>venue).c_equity_float()
+        total += (<_SimCore>venue).sum_equity_float()
     equity[n] = (ts, total)
     return equity, n + 1
 

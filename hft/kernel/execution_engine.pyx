@@ -314,7 +314,7 @@ cdef class ExecutionEngine:
                                      _POW10[_PX_DIGITS + pos.size_precision + pos._mult_exp])
                 pnl = money_new(raw, cur)
             if isinstance(account, Account):
-                (<Account>account).apply_fill_c(fill, ins, pnl, None)
+                (<Account>account).settle_fill(fill, ins, pnl, None)
             elif pnl is None:
                 account.apply_fill(fill, ins)
             else:

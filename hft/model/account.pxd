@@ -1,7 +1,7 @@
 # Accounts: a cash account (per-currency total and locked balances; notional moves cash) and a
 # margin account (balances move by realized PnL and fees only; open positions hold margin).
 # Balances move on fills only (plus deposits, withdrawals and locks), so the arithmetic is on
-# Python ints of currency raw units. The execution engine calls `apply_fill_c` on the shared
+# Python ints of currency raw units. The execution engine calls `settle_fill` on the shared
 # base class, for either kind, without a Python method call.
 from libc.stdint cimport int64_t, uint8_t
 
@@ -23,7 +23,7 @@ cdef class Account:
     # Move the balances for one fill. realized_pnl: the PnL the fill realized (derivatives on a
     # cash account; a margin account works it out itself and ignores it); unlock: funds held
     # for the order to release in the same step (cash only), or None.
-    cdef int apply_fill_c(self, OrderFilled fill, Instrument instrument, Money realized_pnl,
+    cdef int settle_fill(self, OrderFilled fill, Instrument instrument, Money realized_pnl,
                           Money unlock) except -1
 
 

@@ -39,7 +39,7 @@ and booked to the balance rounded half-even; the unrealized PnL carries the sub-
 so balance + unrealized is the exact PnL rounded once per instrument. A loss may take a margin
 account's balance below zero (the fill happened): margin level tells, nothing raises.
 
-Both kinds share the base class `Account`, whose C-level `apply_fill_c` the execution engine
+Both kinds share the base class `Account`, whose C-level `settle_fill` the execution engine
 calls for every fill.
 """
 
@@ -165,9 +165,9 @@ cdef class Account:
             self._locked[cur] = self._locked.get(cur, 0) + raw
         return 0
 
-    cdef int apply_fill_c(self, OrderFilled fill, Instrument instrument, Money realized_pnl,
+    cdef int settle_fill(self, OrderFilled fill, Instrument instrument, Money realized_pnl,
                           Money unlock) except -1:
-        raise NotImplementedError(f"{type(self).__name__}.apply_fill_c")
+        raise NotImplementedError(f"{type(self).__name__}.settle_fill")
 
     @property
     def kind(self) -> str:
@@ -229,7 +229,7 @@ cdef class CashAccount(Account):
         Starting balances: {Currency: Money} or an iterable of Money; each >= 0.
     """
 
-    cdef int apply_fill_c(self, OrderFilled fill, Instrument instrument, Money realized_pnl,
+    cdef int settle_fill(self, OrderFilled fill, Instrument instrument, Money realized_pnl,
                           Money unlock) except -1:
         if fill.instrument_id != instrument.id:
             raise ValueError(f"CashAccount {self.account_id}: fill for {fill.instrument_id} "
@@ -286,7 +286,7 @@ cdef class CashAccount(Account):
         ValueError
             when the fill is for another instrument, or a PnL is given for a spot fill.
         """
-        self.apply_fill_c(fill, instrument, realized_pnl, unlock)
+        self.settle_fill(fill, instrument, realized_pnl, unlock)
 
     def withdraw(self, Money amount not None) -> None:
         """Remove free funds (amount >= 0); AccountBalanceNegative if not enough is free."""
@@ -459,7 +459,7 @@ cdef class MarginAccount(Account):
             leg.unrealized = unrealized
         return 0
 
-    cdef int apply_fill_c(self, OrderFilled fill, Instrument instrument, Money realized_pnl,
+    cdef int settle_fill(self, OrderFilled fill, Instrument instrument, Money realized_pnl,
                           Money unlock) except -1:
         # realized_pnl is ignored: the account nets fills per instrument and books its own
         if unlock is not None:
@@ -517,7 +517,7 @@ cdef class MarginAccount(Account):
             when the fill is for another instrument, its quantity does not fit the
             instrument's size precision, or a currency is not the account's base currency.
         """
-        self.apply_fill_c(fill, instrument, None, None)
+        self.settle_fill(fill, instrument, None, None)
 
     cdef int update_mark(self, InstrumentId instrument_id, int64_t px_raw,
                          uint8_t precision) except -1:

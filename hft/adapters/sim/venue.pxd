@@ -102,10 +102,10 @@ cdef class _SimCore:
                      tuple args) except -1
     cdef int _post(self, int64_t ts_event, object event) except -1
     cdef int _deliver(self, object event) except -1
-    cdef int64_t c_next_due_ns(self) except? -1
-    cdef object c_equity_float(self)
-    cdef int c_process_due(self, int64_t now) except -1
-    cdef int c_drain_matcher(self, uint32_t numeric_id) except -1
+    cdef int64_t peek_due_ns(self) except? -1
+    cdef object sum_equity_float(self)
+    cdef int run_due(self, int64_t now) except -1
+    cdef int drain_events_of(self, uint32_t numeric_id) except -1
     # appended: see the layout note above
     cdef object _venue_id(self, int64_t num)
     cdef int64_t _insert_ns, _cancel_ns, _report_ns  # the model's constant delays

@@ -741,7 +741,7 @@ cdef class _SimCore:
 
     # -- time ---------------------------------------------------------------------------------
 
-    cdef int64_t c_next_due_ns(self) except? -1:
+    cdef int64_t peek_due_ns(self) except? -1:
         cdef int64_t due = self.inbound.head_ns
         cdef SimMatcher m
         if self.outbound.head_ns < due:
@@ -753,9 +753,9 @@ cdef class _SimCore:
 
     def next_due_ns(self) -> int:
         """Return when the venue next has work (a command, a report, an expiry); INT64_MAX if none."""
-        return self.c_next_due_ns()
+        return self.peek_due_ns()
 
-    cdef int c_process_due(self, int64_t now) except -1:
+    cdef int run_due(self, int64_t now) except -1:
         cdef int64_t t_out, t_in, t_exp, t
         cdef SimMatcher m
         cdef _InstrumentPlan plan
@@ -787,17 +787,17 @@ cdef class _SimCore:
         The runner calls this with the clock already at `now`; an item due earlier is
         handled at its own due time as the event time.
         """
-        self.c_process_due(now)
+        self.run_due(now)
 
-    cdef int c_drain_matcher(self, uint32_t numeric_id) except -1:
+    cdef int drain_events_of(self, uint32_t numeric_id) except -1:
         self._drain(<_InstrumentPlan>self._plans_by_num[numeric_id], None, None)
         return 0
 
     def drain_matcher(self, numeric_id: int) -> None:
         """Report what a matcher buffered while the runner fed it market data."""
-        self.c_drain_matcher(numeric_id)
+        self.drain_events_of(numeric_id)
 
-    cdef object c_equity_float(self):
+    cdef object sum_equity_float(self):
         """Return equity() as a float, summed as exact ints (no Decimal): the runner's samples."""
         cdef SimMatcher m
         cdef _InstrumentPlan plan
