@@ -839,7 +839,8 @@ class SandboxClient(ExecutionClient):
             return
         self._rx_ns = rx_ns
         try:
-            self.quotes_received += dispatch_quotes(frame, self._iids, engine.process_quote)
+            # the engine itself: each record reaches process_quote_record in C
+            self.quotes_received += dispatch_quotes(frame, self._iids, engine)
         finally:
             self._rx_ns = 0
 

@@ -28,6 +28,7 @@ from hft.core.encoding cimport (
     SIDE_BUY, SIDE_SELL,
 )
 
+from hft.kernel.data_engine cimport DataEngine
 from hft.model.data cimport QuoteTick, quote_from_record
 from hft.model.identifiers cimport InstrumentId
 from hft.model.orders cimport Order
@@ -830,10 +831,13 @@ def decode_frame(buf) -> Frame:
 def dispatch_quotes(buf, dict instruments not None, handler) -> int:
     """Check a QUOTES frame and call handler(QuoteTick) on each record in order; return the count.
 
-    instruments maps a record's numeric instrument id to its InstrumentId. The whole frame is
+    instruments maps a record's numeric instrument id to its InstrumentId. handler is a callable
+    or the node's DataEngine itself: then each record goes to `process_quote_record` in C (no
+    Python call, and no new QuoteTick while nobody keeps the last one). The whole frame is
     checked before the first call (ValueError naming the bad field, nothing dispatched); an
     unknown instrument id raises ValueError when its record is reached.
     """
+    cdef DataEngine engine = handler if type(handler) is DataEngine else None
     cdef const uint8_t[::1] view = buf
     cdef Py_ssize_t n = view.shape[0], bad = -1, i, count
     cdef FrameHeader h
@@ -852,7 +856,10 @@ def dispatch_quotes(buf, dict instruments not None, handler) -> int:
         iid = instruments.get(rec.instrument_id)
         if iid is None:
             raise ValueError(f"quote record: unknown instrument numeric id {rec.instrument_id}")
-        handler(quote_from_record(&rec, <InstrumentId?>iid))
+        if engine is not None:
+            engine.process_quote_record(&rec, <InstrumentId?>iid)
+        else:
+            handler(quote_from_record(&rec, <InstrumentId?>iid))
     return count
 
 

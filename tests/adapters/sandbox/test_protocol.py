@@ -297,6 +297,28 @@ def test_dispatch_quotes_calls_the_handler_once_per_record_in_order():
         ("X.SANDBOX", 100, 0), ("X.SANDBOX", 101, 1), ("X.SANDBOX", 102, 2)]
 
 
+def test_dispatch_quotes_into_the_data_engine_keeps_what_a_handler_kept_unchanged():
+    from hft.kernel.cache import Cache
+    from hft.kernel.clock import TestClock
+    from hft.kernel.data_engine import DataEngine
+    from hft.model.identifiers import InstrumentId
+
+    iid = InstrumentId("X.SANDBOX")
+    cache = Cache()
+    engine = DataEngine(TestClock(), cache)
+    seen, kept = [], []
+    engine.subscribe_quotes(iid, lambda q: seen.append(q.bid_price.raw) or
+                            (kept.append(q) if q.ts_event == 1 else None))
+    quotes = [e.QuoteMsg(instrument_id=3, bid_price=100 + i, ask_price=101 + i, bid_size=1,
+                         ask_size=1, price_precision=2, ts_event=i, ts_init=i)
+              for i in range(4)]
+    assert p.dispatch_quotes(p.encode_frame(p.FRAME_QUOTES, quotes), {3: iid}, engine) == 4
+    assert seen == [100, 101, 102, 103] and engine.quotes_processed == 4
+    assert cache.quote(iid).bid_price.raw == 103 and cache.quote(iid).ts_event == 3
+    kept_quote, = kept  # refilling in place must never reach a quote somebody kept
+    assert kept_quote.bid_price.raw == 101 and kept_quote.ts_event == 1
+
+
 def test_dispatch_quotes_calls_nothing_when_a_later_record_is_bad():
     from hft.model.identifiers import InstrumentId
 
