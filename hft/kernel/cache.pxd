@@ -18,6 +18,15 @@ cdef class Latest:
     cdef object value               # QuoteTick / TradeTick, or None before the first
 
 
+cdef inline Latest latest_slot(dict slots, InstrumentId instrument_id):
+    # the instrument's Latest in slots (Cache._quotes / _trades), made on first use
+    cdef object slot = slots.get(instrument_id)
+    if slot is None:
+        slot = Latest.__new__(Latest)
+        slots[instrument_id] = slot
+    return <Latest>slot
+
+
 cdef class Cache:
     cdef dict _instruments          # InstrumentId -> Instrument
     cdef dict _quotes               # InstrumentId -> Latest (of QuoteTick)
@@ -39,23 +48,11 @@ cdef class Cache:
     cdef readonly int64_t positions_opened
     cdef readonly int64_t positions_closed
 
-    cdef inline Latest quote_slot(self, InstrumentId instrument_id):
-        cdef object slot = self._quotes.get(instrument_id)
-        if slot is None:
-            slot = Latest.__new__(Latest)
-            self._quotes[instrument_id] = slot
-        return <Latest>slot
-    cdef inline Latest trade_slot(self, InstrumentId instrument_id):
-        cdef object slot = self._trades.get(instrument_id)
-        if slot is None:
-            slot = Latest.__new__(Latest)
-            self._trades[instrument_id] = slot
-        return <Latest>slot
     cdef inline int set_quote(self, QuoteTick quote) except -1:
-        self.quote_slot(quote.instrument_id).value = quote
+        latest_slot(self._quotes, quote.instrument_id).value = quote
         return 0
     cdef inline int set_trade(self, TradeTick trade) except -1:
-        self.trade_slot(trade.instrument_id).value = trade
+        latest_slot(self._trades, trade.instrument_id).value = trade
         return 0
     cdef inline void set_bar(self, Bar bar) noexcept:
         self._bars[bar.bar_type] = bar

@@ -89,6 +89,7 @@ cdef class DataEngine:
 
     cpdef void process_quote(self, QuoteTick quote) except *
     cdef int process_quote_record(self, const QuoteRecord *rec, InstrumentId iid) except -1
+    cdef int _send_quote(self, Route route, QuoteTick quote) except -1
     cpdef Py_ssize_t process_quotes(self, list quotes) except -1
     cpdef Py_ssize_t process_quote_records(self, const uint8_t[:, ::1] records,
                                            instruments) except -1

@@ -35,14 +35,14 @@ from cpython.ref cimport PyObject
 from libc.stdint cimport INT64_MAX, INT64_MIN, int64_t, uint8_t
 
 from hft.core.encoding cimport DECODE_OK, QUOTE_SIZE, QuoteRecord, quote_decode
-from hft.kernel.cache cimport Cache, Latest
+from hft.kernel.cache cimport Cache, Latest, latest_slot
 from hft.kernel.clock cimport Clock
 from hft.kernel.msgbus cimport MessageBus
 from hft.model.data cimport (
     BAR_DAY, BAR_HOUR, BAR_MINUTE, BAR_SECOND, BAR_TICK, BAR_VOLUME, BOOK_CLEAR, BOOK_DELETE,
     PRICE_ASK, PRICE_BID, PRICE_LAST, PRICE_MID, Bar, BarType, BookDelta, QuoteTick, TradeTick,
 )
-from hft.model.data cimport quote_from_record
+from hft.model.data cimport quote_from_record, quote_refill
 from hft.model.identifiers cimport InstrumentId
 from hft.model.objects cimport FIXED_MAX_PRECISION, pow10, price_new, quantity_new
 
@@ -57,6 +57,19 @@ cdef extern from "Python.h":
 cdef int64_t NS_SECOND = 1_000_000_000
 cdef dict _UNIT_NS = {BAR_SECOND: NS_SECOND, BAR_MINUTE: 60 * NS_SECOND,
                       BAR_HOUR: 3600 * NS_SECOND, BAR_DAY: 86400 * NS_SECOND}
+
+
+cdef Route _route(dict routes, dict slots, InstrumentId iid):
+    # the instrument's Route in routes, made on first use around its cache slot in slots
+    cdef object found = routes.get(iid)
+    if found is not None:
+        return <Route>found
+    cdef Route route = Route.__new__(Route)
+    route.last = latest_slot(slots, iid)
+    route.aggregators = ()
+    route.handlers = ()
+    routes[iid] = route
+    return route
 
 
 cdef inline tuple _appended(dict table, object key, object item):
@@ -308,32 +321,14 @@ cdef class DataEngine:
 
     cdef Route quote_route(self, InstrumentId iid):
         """Return the instrument's quote Route (made on first use; remembered as the last)."""
-        cdef object found = self._quote_routes.get(iid)
-        cdef Route route
-        if found is None:
-            route = Route.__new__(Route)
-            route.last = self.cache.quote_slot(iid)
-            route.aggregators = ()
-            route.handlers = ()
-            self._quote_routes[iid] = route
-        else:
-            route = <Route>found
+        cdef Route route = _route(self._quote_routes, self.cache._quotes, iid)
         self._quote_iid = iid
         self._quote_route = route
         return route
 
     cdef Route trade_route(self, InstrumentId iid):
         """Return the instrument's trade Route (made on first use; remembered as the last)."""
-        cdef object found = self._trade_routes.get(iid)
-        cdef Route route
-        if found is None:
-            route = Route.__new__(Route)
-            route.last = self.cache.trade_slot(iid)
-            route.aggregators = ()
-            route.handlers = ()
-            self._trade_routes[iid] = route
-        else:
-            route = <Route>found
+        cdef Route route = _route(self._trade_routes, self.cache._trades, iid)
         self._trade_iid = iid
         self._trade_route = route
         return route
@@ -416,8 +411,12 @@ cdef class DataEngine:
         cdef object iid = quote.instrument_id
         cdef Route route = (self._quote_route if iid is self._quote_iid
                             else self.quote_route(quote.instrument_id))
-        self.quotes_processed += 1
         route.last.value = quote
+        self._send_quote(route, quote)
+
+    cdef int _send_quote(self, Route route, QuoteTick quote) except -1:
+        # the quote is in the cache: count it, then aggregators, subscribers and the bus
+        self.quotes_processed += 1
         for agg in route.aggregators:
             (<BarAggregator>agg).handle_quote(quote)
         for handler in route.handlers:
@@ -426,7 +425,8 @@ cdef class DataEngine:
             else:
                 handler(quote)
         if self.msgbus is not None and self.msgbus._subs:
-            self._publish("data.quotes.", iid, quote)
+            self._publish("data.quotes.", quote.instrument_id, quote)
+        return 0
 
     cdef int process_quote_record(self, const QuoteRecord *rec, InstrumentId iid) except -1:
         """Take one quote as a checked core record: process_quote without a new QuoteTick when
@@ -442,30 +442,11 @@ cdef class DataEngine:
         cdef QuoteTick quote
         if last != NULL and last != <PyObject *>None and _refcnt(last) == 1:
             quote = <QuoteTick>last
-            quote.instrument_id = iid
-            quote.bid_raw = rec.bid_price
-            quote.ask_raw = rec.ask_price
-            quote.bid_size_raw = rec.bid_size
-            quote.ask_size_raw = rec.ask_size
-            quote.price_precision = rec.price_precision
-            quote.size_precision = rec.size_precision
-            quote.ts_event = rec.ts_event
-            quote.ts_init = rec.ts_init
-            quote.sequence = rec.sequence
+            quote_refill(quote, rec, iid)
         else:
             quote = quote_from_record(rec, iid)
             route.last.value = quote
-        self.quotes_processed += 1
-        for agg in route.aggregators:
-            (<BarAggregator>agg).handle_quote(quote)
-        for handler in route.handlers:
-            if type(handler) is CompiledHandler:
-                (<CompiledHandler>handler).handler.on_quote(quote)
-            else:
-                handler(quote)
-        if self.msgbus is not None and self.msgbus._subs:
-            self._publish("data.quotes.", iid, quote)
-        return 0
+        return self._send_quote(route, quote)
 
     cpdef Py_ssize_t process_quotes(self, list quotes) except -1:
         """Process a list of quotes in order (a compiled loop); return how many."""

@@ -97,6 +97,20 @@ cdef class BookSnapshot:
 # Hot path: build a tick from a decoded (already validated) record, or fill a record from a
 # tick. trade_fill_record raises ValueError when the trade id is not a u64 decimal string.
 cdef QuoteTick quote_from_record(const QuoteRecord *rec, InstrumentId instrument_id)
+# Set every field of q from rec (a new tick, or one nobody else references: see
+# DataEngine.process_quote_record); inline, as it runs once per quote
+cdef inline void quote_refill(QuoteTick q, const QuoteRecord *rec,
+                              InstrumentId instrument_id) noexcept:
+    q.instrument_id = instrument_id
+    q.bid_raw = rec.bid_price
+    q.ask_raw = rec.ask_price
+    q.bid_size_raw = rec.bid_size
+    q.ask_size_raw = rec.ask_size
+    q.price_precision = rec.price_precision
+    q.size_precision = rec.size_precision
+    q.ts_event = rec.ts_event
+    q.ts_init = rec.ts_init
+    q.sequence = rec.sequence
 cdef TradeTick trade_from_record(const TradeRecord *rec, InstrumentId instrument_id)
 cdef void quote_fill_record(QuoteTick tick, uint32_t numeric_id, QuoteRecord *out) noexcept
 cdef int trade_fill_record(TradeTick tick, uint32_t numeric_id, TradeRecord *out) except -1

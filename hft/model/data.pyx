@@ -168,17 +168,9 @@ cdef class QuoteTick:
 
 cdef QuoteTick quote_from_record(const QuoteRecord *rec, InstrumentId instrument_id):
     cdef QuoteTick q = QuoteTick.__new__(QuoteTick)
-    q.instrument_id = instrument_id
-    q.bid_raw = rec.bid_price
-    q.ask_raw = rec.ask_price
-    q.bid_size_raw = rec.bid_size
-    q.ask_size_raw = rec.ask_size
-    q.price_precision = rec.price_precision
-    q.size_precision = rec.size_precision
-    q.ts_event = rec.ts_event
-    q.ts_init = rec.ts_init
-    q.sequence = rec.sequence
+    quote_refill(q, rec, instrument_id)
     return q
+
 
 
 cdef void quote_fill_record(QuoteTick tick, uint32_t numeric_id, QuoteRecord *out) noexcept:

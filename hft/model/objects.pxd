@@ -125,3 +125,5 @@ cdef class Money:
 cdef Price price_new(int64_t raw, uint8_t precision)
 cdef Quantity quantity_new(int64_t raw, uint8_t precision)
 cdef Money money_new(int64_t raw, Currency currency)
+# {Currency: Money} of fees kept as a first currency's raw sum plus a dict for the others
+cdef dict fees_by_currency(Currency first, int64_t first_raw, dict others)

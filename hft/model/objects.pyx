@@ -772,6 +772,16 @@ cdef Money money_new(int64_t raw, Currency currency):
     return m
 
 
+cdef dict fees_by_currency(Currency first, int64_t first_raw, dict others):
+    cdef dict out = {}
+    if first is not None:
+        out[first] = first_raw
+    if others is not None:
+        for cur, raw in others.items():
+            out[cur] = out.get(cur, 0) + raw
+    return {cur: money_new(raw, cur) for cur, raw in out.items()}
+
+
 def notional(Price price not None, Quantity quantity not None, multiplier=1) -> Decimal:
     """Return price * quantity * multiplier exactly, as a Decimal."""
     return _notional(price.raw, price.precision, quantity.raw, quantity.precision) * Decimal(multiplier)

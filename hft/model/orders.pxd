@@ -2,6 +2,7 @@
 # machine: a C table [status][event kind] -> next status (orders.pyx documents every edge).
 from libc.stdint cimport int64_t, uint64_t, uint32_t, uint8_t
 
+from hft.core.int128 cimport hft_i128, hft_i128_add, hft_i128_mul, hft_i128_sub, hft_i64_add
 from hft.core.encoding cimport OrderRecord
 from hft.model.enums cimport OrderStatus, OrderEventKind, ORDER_STATUS_COUNT, ORDER_EVENT_KIND_COUNT
 from hft.model.events cimport OrderEvent
@@ -9,26 +10,6 @@ from hft.model.objects cimport Currency, Price, Quantity
 from hft.model.identifiers cimport (
     ClientOrderId, InstrumentId, StrategyId, TradeId, TraderId, VenueOrderId,
 )
-
-cdef extern from *:
-    """
-    #ifndef HFT_I128_DEFINED
-    #define HFT_I128_DEFINED
-    typedef __int128 hft_i128;
-    /* 1 when a*b (a+b, a-b) overflows 128 bits; *out is then meaningless */
-    static inline int hft_i128_mul(hft_i128 a, hft_i128 b, hft_i128 *out)
-    { return __builtin_mul_overflow(a, b, out); }
-    static inline int hft_i128_add(hft_i128 a, hft_i128 b, hft_i128 *out)
-    { return __builtin_add_overflow(a, b, out); }
-    static inline int hft_i128_sub(hft_i128 a, hft_i128 b, hft_i128 *out)
-    { return __builtin_sub_overflow(a, b, out); }
-    #endif
-    """
-    # Cython sees a long long; C sees __int128 (the same block as in position.pxd)
-    ctypedef long long hft_i128
-    bint hft_i128_mul(hft_i128 a, hft_i128 b, hft_i128 *out) noexcept nogil
-    bint hft_i128_add(hft_i128 a, hft_i128 b, hft_i128 *out) noexcept nogil
-    bint hft_i64_add "__builtin_add_overflow"(int64_t a, int64_t b, int64_t *out) noexcept nogil
 
 # Table cells besides a plain OrderStatus (1..12). 0 = the event is invalid in that status.
 cdef enum:

@@ -72,7 +72,8 @@ from hft.model.identifiers cimport (
     ClientOrderId, InstrumentId, StrategyId, TradeId, TraderId, VenueOrderId,
 )
 from hft.model.objects cimport (
-    Currency, Money, Price, Quantity, fixed_rescale, money_new, price_new, quantity_new,
+    Currency, Money, Price, Quantity, fees_by_currency, fixed_rescale, money_new, price_new,
+    quantity_new,
 )
 
 from hft.core.encoding import DECODE_ERRORS
@@ -600,13 +601,7 @@ cdef class Order:
     @property
     def commissions(self) -> dict:
         """Return the fees paid so far: {Currency: Money}."""
-        cdef dict out = {}
-        if self._fee_currency is not None:
-            out[self._fee_currency] = self._fee_raw
-        if self._fees_other is not None:
-            for cur, raw in self._fees_other.items():
-                out[cur] = out.get(cur, 0) + raw
-        return {cur: money_new(raw, cur) for cur, raw in out.items()}
+        return fees_by_currency(self._fee_currency, self._fee_raw, self._fees_other)
 
     @property
     def is_buy(self) -> bool:

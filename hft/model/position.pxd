@@ -3,30 +3,10 @@
 # Python ints from the first product that would overflow (see position.pyx).
 from libc.stdint cimport int64_t, uint8_t
 
+from hft.core.int128 cimport hft_i128, hft_i128_add, hft_i128_mul, hft_i128_sub, hft_i64_add
 from hft.model.events cimport OrderFilled
 from hft.model.identifiers cimport InstrumentId, PositionId, StrategyId
 from hft.model.objects cimport Currency, Money
-
-cdef extern from *:
-    """
-    #ifndef HFT_I128_DEFINED
-    #define HFT_I128_DEFINED
-    typedef __int128 hft_i128;
-    /* 1 when a*b (a+b, a-b) overflows 128 bits; *out is then meaningless */
-    static inline int hft_i128_mul(hft_i128 a, hft_i128 b, hft_i128 *out)
-    { return __builtin_mul_overflow(a, b, out); }
-    static inline int hft_i128_add(hft_i128 a, hft_i128 b, hft_i128 *out)
-    { return __builtin_add_overflow(a, b, out); }
-    static inline int hft_i128_sub(hft_i128 a, hft_i128 b, hft_i128 *out)
-    { return __builtin_sub_overflow(a, b, out); }
-    #endif
-    """
-    # Cython sees a long long; C sees __int128 (Cython's int conversions size it at run time)
-    ctypedef long long hft_i128
-    bint hft_i128_mul(hft_i128 a, hft_i128 b, hft_i128 *out) noexcept nogil
-    bint hft_i128_add(hft_i128 a, hft_i128 b, hft_i128 *out) noexcept nogil
-    bint hft_i128_sub(hft_i128 a, hft_i128 b, hft_i128 *out) noexcept nogil
-    bint hft_i64_add "__builtin_add_overflow"(int64_t a, int64_t b, int64_t *out) noexcept nogil
 
 
 cdef class Position:

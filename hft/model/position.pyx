@@ -34,7 +34,8 @@ from hft.model.enums cimport ORDER_EVENT_FILLED, POSITION_SIDE_FLAT, POSITION_SI
 from hft.model.events cimport OrderEvent, OrderFilled
 from hft.model.identifiers cimport InstrumentId, PositionId, StrategyId
 from hft.model.objects cimport (
-    Currency, Money, Price, Quantity, fixed_rescale, money_new, price_new, quantity_new,
+    Currency, Money, Price, Quantity, fees_by_currency, fixed_rescale, money_new, price_new,
+    quantity_new,
 )
 
 import decimal
@@ -310,13 +311,7 @@ cdef class Position:
     @property
     def commissions(self) -> dict:
         """Return the fees paid on this position's fills: {Currency: Money}."""
-        cdef dict out = {}
-        if self._fee_currency is not None:
-            out[self._fee_currency] = self._fee_raw
-        if self._fees_other is not None:
-            for cur, raw in self._fees_other.items():
-                out[cur] = out.get(cur, 0) + raw
-        return {cur: money_new(raw, cur) for cur, raw in out.items()}
+        return fees_by_currency(self._fee_currency, self._fee_raw, self._fees_other)
 
     # -- state ---------------------------------------------------------------------------------
 
