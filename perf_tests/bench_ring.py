@@ -37,10 +37,22 @@ CHUNK = 4096
 
 # ---- ring.spsc_threads -------------------------------------------------------------------
 
+_CPUS = sorted(os.sched_getaffinity(0))
+
+
+def _on_cpu(index: int, fn, *args):
+    # pin this thread: consumer and producer on two different CPUs in every round, for the
+    # ring and its baseline alike (left to the scheduler, the pair sometimes shared a core and
+    # ran ~2x faster, and whichever side drew that round won the ratio)
+    if len(_CPUS) >= 2:
+        os.sched_setaffinity(threading.get_native_id(), {_CPUS[index % len(_CPUS)]})
+    return fn(*args)
+
+
 def _two_threads(produce, consume, ring, n: int) -> None:
     result = []
-    consumer = threading.Thread(target=lambda: result.append(consume(ring, n)))
-    producer = threading.Thread(target=produce, args=(ring, n))
+    consumer = threading.Thread(target=lambda: result.append(_on_cpu(0, consume, ring, n)))
+    producer = threading.Thread(target=_on_cpu, args=(1, produce, ring, n))
     consumer.start()
     producer.start()
     producer.join()
