@@ -365,9 +365,8 @@ cdef class _Loop:
                 self.feed.drop()
 
     cdef int64_t feed_delay(self, Py_ssize_t v) except -1:
+        # the caller skips venues whose feed latency is always 0 (delay_zero)
         cdef int64_t[::1] block
-        if self.delay_zero[v]:
-            return 0
         if self.delay_pos[v] == DELAY_BLOCK:
             self.delay_blocks[v] = self.delay_models[v].feed_delays(DELAY_BLOCK)
             self.delay_pos[v] = 0

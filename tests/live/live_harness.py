@@ -14,6 +14,11 @@ IID = "EURUSD.SANDBOX"
 TIMEOUT = 10.0
 
 
+def run(coro):
+    """Run one test's coroutine with an overall bound."""
+    return asyncio.run(asyncio.wait_for(coro, 30))
+
+
 class Waiter:
     """Resolve conditions (predicates) whenever `poke()` is called; no polling, no sleeps."""
 

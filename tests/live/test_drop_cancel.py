@@ -22,7 +22,7 @@ from hft.live.runner import run_live_async
 from hft.model.data import QuoteTick
 from hft.model.identifiers import InstrumentId
 from hft.model.objects import Price, Quantity
-from live_harness import Scripted, Waiter, quote  # noqa: F401 (test_ack_timeout reads them here)
+from live_harness import Scripted, Waiter, quote, run  # noqa: F401 (test_ack_timeout reads them here)
 
 KEY, SECRET = "K1", "test-secret-1"
 IID = "EURUSD.SANDBOX"
@@ -103,11 +103,6 @@ class Harness:
             except Exception:
                 self.run_task.cancel()
         await self.server.stop()
-
-
-def run(coro):
-    """Run one test's coroutine with an overall bound."""
-    return asyncio.run(asyncio.wait_for(coro, 30))
 
 
 def test_cancel_lost_with_the_link_is_sent_again_and_cancels_once(monkeypatch):

@@ -20,7 +20,7 @@ from hft.live.runner import run_live_async  # noqa: E402
 from hft.model.data import QuoteTick  # noqa: E402
 from hft.model.identifiers import InstrumentId  # noqa: E402
 from hft.model.objects import Price, Quantity  # noqa: E402
-from live_harness import Scripted, quote as _quote  # noqa: E402
+from live_harness import Scripted, quote as _quote, run as _run  # noqa: E402
 
 KEY, SECRET = "K1", "test-secret-1"
 IID = "EURUSD.SANDBOX"
@@ -80,10 +80,6 @@ class Harness:
             except Exception:
                 self.run_task.cancel()
         await self.server.stop()
-
-
-def _run(coro):
-    return asyncio.run(asyncio.wait_for(coro, 30))
 
 
 def _venue_qty(h: Harness) -> int:
