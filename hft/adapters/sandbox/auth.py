@@ -110,16 +110,25 @@ class Signer:
         self.key_id = key_id
         self._secret = _as_secret(secret)
         self._clock_ms = clock_ms
-        self._nonce = _secrets.randbits(63)
         # the keyed HMAC state, made once: each signature copies it instead of re-keying
         self._mac = hmac.new(self._secret.reveal(), digestmod=hashlib.sha256)
         self._orders = OrderFrameWriter(key_id)
         self._orders.set_secret(self._secret.reveal())  # orders are signed in C
+        self._orders.nonce = _secrets.randbits(63)       # the one nonce counter, in C
+
+    @property
+    def order_writer(self) -> OrderFrameWriter:
+        """Return the C order-frame writer (it holds the nonce counter; the client's hot path)."""
+        return self._orders
+
+    @property
+    def clock_ms(self) -> Callable[[], int]:
+        """Return the millisecond clock that stamps each frame."""
+        return self._clock_ms
 
     def next_nonce(self) -> int:
         """Return a fresh nonce."""
-        self._nonce = (self._nonce + 1) & 0xFFFF_FFFF_FFFF_FFFF
-        return self._nonce
+        return self._orders.next_nonce()
 
     def sign(self, frame_type: int, records, ts_ms: int | None = None,
              nonce: int | None = None) -> bytes:
@@ -142,9 +151,8 @@ class Signer:
         (`protocol.OrderFrameWriter.frame`: HMAC-SHA256 from keyed midstates, ~0.3 us against
         ~8 us for a copy of OpenSSL 3's HMAC object); ValueError when the venue would refuse it.
         """
-        self._nonce = nonce = (self._nonce + 1) & 0xFFFF_FFFF_FFFF_FFFF
         return self._orders.frame(order, instrument_num, price_precision, size_precision,
-                                  trader_num, self._clock_ms(), nonce)
+                                  trader_num, self._clock_ms(), self._orders.next_nonce())
 
     def __repr__(self) -> str:
         return f"Signer(key_id={self.key_id!r}, secret=<hidden>)"

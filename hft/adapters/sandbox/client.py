@@ -40,19 +40,21 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
-import socket
 import time
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
+from picows import WSError, WSMsgType, ws_connect
+
 from hft.adapters.sandbox.auth import Signer, load_secrets
+from hft.adapters.sandbox.hotpath import ClientCore, FrameListener
 from hft.adapters.sandbox.protocol import (
     FRAME_CANCEL, FRAME_ERROR, FRAME_HELLO, FRAME_ORDER, FRAME_QUERY, FRAME_QUERY_REPLY,
     FRAME_QUOTES, FRAME_REPORTS, FRAME_TRADES, FRAME_WELCOME, QUERY_FILLS_SINCE,
     QUERY_OPEN_ORDERS, QUERY_POSITIONS, REPORT_ACCEPTED, REPORT_CANCELED, REPORT_EXPIRED,
     REPORT_FILLED, REPORT_REJECTED, REPORT_TRIGGERED, REPORT_UPDATED, Cancel, Hello, Query,
-    RejectReason, decode_frame, dispatch_quotes,
+    RejectReason, decode_frame,
 )
 from hft.core.encoding import TRADE_RECORD_SIZE
 from hft.kernel.clients import ExecutionClient
@@ -100,138 +102,42 @@ def _reason_text(code: int) -> str:
         return f"reason {code}"
 
 
-class _Link:
-    """Wrap one websockets client connection: synchronous binary send, frames read by a loop.
+class _PicowsLink:
+    """Wrap one picows client connection: synchronous send, frames handled as parsed.
 
-    websockets' `send()` is a coroutine; a task per order costs a loop iteration before the
-    bytes leave. The protocol object frames the message and the transport buffers it, which is
-    what `send()` does inside its send context, so we do it directly while the state is OPEN.
-    Used only when picows is not installed (`_PicowsLink` is the default).
+    The order path writes through the transport in C (`ClientCore._write_order`); this object
+    serves the rest: signed hello, cancels and queries (`send`), the session's wait (`run`) and
+    closing.
     """
 
-    def __init__(self, ws: Any) -> None:
-        self.ws = ws
-        from websockets.protocol import State
-        self._open = State.OPEN
+    def __init__(self, transport: Any, listener: FrameListener) -> None:
+        self.transport = transport
+        self.listener = listener
 
     def send(self, data: bytes) -> bool:
-        ws = self.ws
-        if ws.protocol.state is not self._open:
+        t = self.transport
+        if t.is_disconnected or t.is_close_frame_sent:
             return False
-        ws.protocol.send_binary(data)
-        ws.send_data()
+        t.send(WSMsgType.BINARY, data)
         return True
 
     async def run(self, on_message: Any) -> None:
-        ws = self.ws
-        while True:
-            data = await ws.recv()
-            rx = time.perf_counter_ns()
-            if isinstance(data, str):
-                raise ConnectionError("venue sent a text message, expected binary frames")
-            on_message(data, rx)
+        self.listener.on_message = on_message
+        await asyncio.shield(self.listener.closed)
 
     async def close(self) -> None:
-        await self.ws.close()
+        t = self.transport
+        if not t.is_disconnected:
+            if not t.is_close_frame_sent:
+                t.send_close()
+            t.disconnect()
+            await t.wait_disconnected()
 
     def abort(self) -> None:
-        self.ws.transport.abort()
+        self.transport.disconnect(False)
 
 
-def _picows_link_types() -> tuple[Any, Any] | None:
-    """Return (_PicowsLink, its listener class), or None when picows is not installed."""
-    try:
-        from picows import WSListener, WSMsgType
-    except ImportError:
-        return None
-    binary, continuation, close = WSMsgType.BINARY, WSMsgType.CONTINUATION, WSMsgType.CLOSE
-    now = time.perf_counter_ns
-
-    class Listener(WSListener):
-        # picows parses frames in the transport's data_received and calls on_ws_frame there:
-        # the client handles each frame at once, with no queue and no task to wake
-        def __init__(self, on_message: Any) -> None:
-            self.on_message = on_message
-            self.closed = asyncio.get_running_loop().create_future()
-            self._parts: list[bytes] | None = None
-
-        def on_ws_connected(self, transport: Any) -> None:
-            sock = transport.underlying_transport.get_extra_info("socket")
-            if sock is not None:
-                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-        def on_ws_frame(self, transport: Any, frame: Any) -> None:
-            rx = now()
-            kind = frame.msg_type
-            if kind == binary and frame.fin and self._parts is None:
-                data = frame.get_payload_as_bytes()
-            elif kind == binary or (kind == continuation and self._parts is not None):
-                # a fragmented message (the venue does not send these, RFC 6455 allows them)
-                if self._parts is None:
-                    self._parts = []
-                self._parts.append(frame.get_payload_as_bytes())
-                if not frame.fin:
-                    return
-                data, self._parts = b"".join(self._parts), None
-            elif kind == close:
-                self._end(ConnectionError(f"venue closed the link: code "
-                                          f"{frame.get_close_code()}"))
-                transport.send_close(frame.get_close_code())
-                transport.disconnect()
-                return
-            elif kind == continuation or kind == WSMsgType.TEXT:
-                self._end(ConnectionError("venue sent a text message, expected binary frames"))
-                transport.disconnect(False)
-                return
-            else:
-                return  # ping / pong: picows answers pings itself
-            try:
-                self.on_message(data, rx)
-            except Exception as e:  # end the session with it, as a reader task would
-                self._end(e)
-                transport.disconnect(False)
-
-        def on_ws_disconnected(self, transport: Any) -> None:
-            self._end(ConnectionError("link closed"))
-
-        def _end(self, exc: BaseException) -> None:
-            if not self.closed.done():
-                self.closed.set_exception(exc)
-                self.closed.exception()  # retrieved: no warning when the session ended first
-
-    class PicowsLink:
-        """Wrap one picows client connection: synchronous send, frames handled as parsed."""
-
-        def __init__(self, transport: Any, listener: Any) -> None:
-            self.transport = transport
-            self.listener = listener
-
-        def send(self, data: bytes) -> bool:
-            t = self.transport
-            if t.is_disconnected or t.is_close_frame_sent:
-                return False
-            t.send(binary, data)
-            return True
-
-        async def run(self, on_message: Any) -> None:
-            self.listener.on_message = on_message
-            await asyncio.shield(self.listener.closed)
-
-        async def close(self) -> None:
-            t = self.transport
-            if not t.is_disconnected:
-                if not t.is_close_frame_sent:
-                    t.send_close()
-                t.disconnect()
-                await t.wait_disconnected()
-
-        def abort(self) -> None:
-            self.transport.disconnect(False)
-
-    return PicowsLink, Listener
-
-
-class SandboxClient(ExecutionClient):
+class SandboxClient(ClientCore, ExecutionClient):
     """Connect one node to a sandbox venue: feed its quotes, send orders, apply its reports.
 
     Parameters
@@ -261,7 +167,7 @@ class SandboxClient(ExecutionClient):
                  backoff: Backoff | None = None, breaker: CircuitBreaker | None = None,
                  rate_limiter: RateLimiter | None = None, query_timeout_s: float = 5.0,
                  open_timeout_s: float = 5.0, ack_timeout_ms: float = 2000.0) -> None:
-        super().__init__(venue)
+        ExecutionClient.__init__(self, venue)
         if not ack_timeout_ms > 0:
             raise ValueError(f"SandboxClient: ack_timeout_ms is {ack_timeout_ms}, expected > 0")
         self.url = url
@@ -276,6 +182,7 @@ class SandboxClient(ExecutionClient):
         self.data_engine: Any = None
         self.reconciler = Reconciler()
         self.state = ClientState.DOWN
+        self.live = False
         self.trader_num = 0
         self.sessions = 0
         self.last_reconcile: ReconcileReport | None = None
@@ -292,7 +199,7 @@ class SandboxClient(ExecutionClient):
         self._sent_ns: dict[int, int] = {}         # awaiting a first report (round trip)
         self._held: dict[int, Any] = {}            # terminal reports waiting for fills
         self._resent: set[int] = set()
-        self._link: Any = None          # _PicowsLink, or _Link (websockets)
+        self._link: Any = None          # _PicowsLink while connected
         self._task: asyncio.Task | None = None
         self._stopping = False
         self._live = asyncio.Event() if _has_loop() else None
@@ -433,6 +340,7 @@ class SandboxClient(ExecutionClient):
         if state != self.state:
             self.log.info("link state", venue=self.venue, state=state, previous=self.state)
             self.state = state
+        self.live = state == ClientState.LIVE
         if self._live is not None:
             if state == ClientState.LIVE:
                 self._live.set()
@@ -442,25 +350,11 @@ class SandboxClient(ExecutionClient):
             listener(state)
 
     async def _open_link(self) -> Any:
-        # picows when installed (the faster reader and writer, docs/sandbox.md), else websockets
-        picows_types = _picows_link_types()
-        if picows_types is not None:
-            from picows import ws_connect
-
-            link_cls, listener_cls = picows_types
-            transport, listener = await asyncio.wait_for(ws_connect(
-                lambda: listener_cls(self._on_frame), self.url, max_frame_size=2 ** 21,
-                websocket_handshake_timeout=self.open_timeout_s), self.open_timeout_s)
-            return link_cls(transport, listener)
-        import websockets
-
-        ws = await asyncio.wait_for(
-            websockets.connect(self.url, compression=None, max_size=2 ** 21,
-                               ping_interval=None), self.open_timeout_s)
-        sock = ws.transport.get_extra_info("socket")
-        if sock is not None:
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        return _Link(ws)
+        # picows: the faster reader and writer of the two measured (docs/sandbox.md)
+        transport, listener = await asyncio.wait_for(ws_connect(
+            lambda: FrameListener(self, self._on_frame), self.url, max_frame_size=2 ** 21,
+            websocket_handshake_timeout=self.open_timeout_s), self.open_timeout_s)
+        return _PicowsLink(transport, listener)
 
     async def _run(self) -> None:
         errors = _link_errors()
@@ -791,9 +685,10 @@ class SandboxClient(ExecutionClient):
 
     def _on_frame(self, data: bytes, rx_ns: int) -> None:
         if len(data) > 3 and data[3] == FRAME_QUOTES:
-            # the hot path: checked and turned into QuoteTicks in C, no Frame object
-            if self.state == ClientState.LIVE:  # the strategy resumes after reconciliation
-                self._on_quotes(data, rx_ns)
+            # checked and dispatched in C (ClientCore), only while LIVE: the strategy resumes
+            # after reconciliation. Quotes from the link never get here (FrameListener hands
+            # them to ClientCore from picows' buffer): this is for frames given by hand
+            self._on_quotes(data, rx_ns)
             return
         frame = decode_frame(data)
         ft = frame.frame_type
@@ -831,18 +726,6 @@ class SandboxClient(ExecutionClient):
                 if self._welcome is not None and not self._welcome.done():
                     self._welcome.set_exception(ConnectionError(
                         f"venue refused the login: kind {err.error_kind}, detail {err.detail}"))
-
-    def _on_quotes(self, frame: bytes, rx_ns: int) -> None:
-        engine = self.data_engine
-        if engine is None:
-            dispatch_quotes(frame, self._iids, _ignore)  # a bad frame still raises
-            return
-        self._rx_ns = rx_ns
-        try:
-            # the engine itself: each record reaches process_quote_record in C
-            self.quotes_received += dispatch_quotes(frame, self._iids, engine)
-        finally:
-            self._rx_ns = 0
 
     def _ids(self, order: Any) -> tuple:
         return (order.trader_id, order.strategy_id, order.instrument_id, order.client_order_id)
@@ -956,25 +839,13 @@ class SandboxClient(ExecutionClient):
 
     # -- outbound (ExecutionClient contract) ----------------------------------------------
 
-    def submit_order(self, order: Any) -> None:
-        """Send a new order; a throttle or an open breaker rejects it at once, locally."""
-        num = order.client_order_num
-        self._orders[num] = order
-        self._maybe_open[num] = order
-        now = self.timestamp_ns()
-        if not self.breaker.allow():
-            self._reject_local(order, f"circuit breaker open for venue {self.venue}")
-            return
-        if not self.rate_limiter.try_acquire(now):
-            self._reject_local(order, f"rate limited: venue {self.venue} allows "
-                                      f"{self.rate_limiter.rate_per_s:g} requests/s")
-            return
-        if self.state != ClientState.LIVE:
-            # stays SUBMITTED; reconciliation sends it once the link is back
-            self.log.info("order held until the link is live", venue=self.venue,
-                          client_order_id=order.client_order_id.value)
-            return
-        self._write_order(order)
+    # submit_order and _write_order: ClientCore (hotpath.pyx) -- breaker, rate limit, signing
+    # and the socket write in C; the branches below are the ones it calls back
+
+    def _hold(self, order: Any) -> None:
+        # the link is not live: the order stays SUBMITTED; reconciliation sends it once back
+        self.log.info("order held until the link is live", venue=self.venue,
+                      client_order_id=order.client_order_id.value)
 
     def _reject_local(self, order: Any, reason: str) -> None:
         self._c_rejects.inc()
@@ -982,31 +853,6 @@ class SandboxClient(ExecutionClient):
                          client_order_id=order.client_order_id.value, reason=reason)
         now = self.timestamp_ns()
         self._emit(OrderRejected(*self._ids(order), reason, ts_event=now, ts_init=now))
-
-    def _write_order(self, order: Any) -> None:
-        ins = self._by_iid.get(order.instrument_id)
-        if ins is None:
-            self._reject_local(order, f"instrument {order.instrument_id} is not traded on "
-                                      f"{self.venue}")
-            return
-        try:
-            frame = self.signer.sign_order(order, ins.numeric_id, ins.price_precision,
-                                           ins.size_precision, self.trader_num)
-        except ValueError as e:
-            self._reject_local(order, str(e))
-            return
-        link = self._link
-        if link is None or not link.send(frame):
-            self.breaker.record_failure()
-            return  # stays SUBMITTED: reconciliation resends it
-        t = time.perf_counter_ns()
-        self._c_orders.inc()
-        self._sent_ns[order.client_order_num] = t
-        self._ack_due[order.client_order_num] = t  # a re-send was popped first (_resend)
-        if self._ack_handle is None:
-            self._arm_ack_check()
-        if self._rx_ns:
-            self._tick_to_order.record(t - self._rx_ns)
 
     def cancel_order(self, order: Any) -> None:
         """Ask the venue to cancel; cancels are queued (never refused) by the rate limiter."""
@@ -1059,18 +905,7 @@ class SandboxClient(ExecutionClient):
 
 
 def _link_errors() -> tuple[type[BaseException], ...]:
-    errors: tuple[type[BaseException], ...] = (OSError, TimeoutError)
-    try:
-        from picows import WSError
-        errors += (WSError,)
-    except ImportError:
-        pass
-    import websockets
-    return errors + (websockets.WebSocketException,)
-
-
-def _ignore(_quote: Any) -> None:
-    pass
+    return (OSError, TimeoutError, WSError)
 
 
 def _has_loop() -> bool:

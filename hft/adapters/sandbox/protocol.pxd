@@ -2,6 +2,10 @@
 # Byte layouts, enums and status codes: docs/protocol.md (keep both in step).
 from libc.stdint cimport int64_t, uint64_t, uint32_t, uint16_t, uint8_t
 
+from hft.core.encoding cimport ORDER_SIZE
+from hft.kernel.data_engine cimport DataEngine
+from hft.model.orders cimport Order
+
 cdef enum:
     PROTOCOL_VERSION = 1
     FRAME_MAGIC = 0x4648          # bytes b"HF"
@@ -286,3 +290,29 @@ cdef extern from "hft_sha256.h" nogil:
                               int use_shani)
     void hft_hmac_sha256(const hft_hmac_sha256_key *k, const uint8_t *msg, size_t n,
                          uint8_t *out, int use_shani)
+
+
+cdef enum:
+    ORDER_FRAME_SIZE = HEADER_SIZE + ORDER_SIZE + TRAILER_SIZE
+    ORDER_BODY_SIZE = ORDER_FRAME_SIZE - SIGNATURE_SIZE
+
+
+cdef class OrderFrameWriter:
+    cdef uint8_t buf[ORDER_FRAME_SIZE]
+    cdef hft_hmac_sha256_key mac
+    cdef bint keyed
+    cdef readonly str key_id
+    cdef public uint64_t nonce        # the last nonce used (the Signer's counter)
+    cdef int _encode(self, Order order, uint32_t instrument_num, int price_precision,
+                     int size_precision, uint32_t trader_num, int64_t ts_ms,
+                     uint64_t nonce) except -1
+    # the next nonce, then the order's whole signed frame (ValueError as `frame`)
+    cdef bytes sign_next(self, Order order, uint32_t instrument_num, int price_precision,
+                         int size_precision, uint32_t trader_num, int64_t ts_ms)
+
+
+# Check a QUOTES frame of n bytes at buf and pass each record to engine.process_quote_record
+# (engine not None) or handler(QuoteTick); return the count. ValueError names a bad field;
+# nothing is dispatched from a frame that fails its checks.
+cdef Py_ssize_t dispatch_quote_frame(const uint8_t *buf, Py_ssize_t n, dict instruments,
+                                     DataEngine engine, object handler) except -1

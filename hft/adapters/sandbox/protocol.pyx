@@ -839,20 +839,27 @@ def dispatch_quotes(buf, dict instruments not None, handler) -> int:
     """
     cdef DataEngine engine = handler if type(handler) is DataEngine else None
     cdef const uint8_t[::1] view = buf
-    cdef Py_ssize_t n = view.shape[0], bad = -1, i, count
+    if view.shape[0] == 0:
+        decode_frame(buf)  # raises the ValueError naming the length
+    return dispatch_quote_frame(&view[0], view.shape[0], instruments, engine, handler)
+
+
+cdef Py_ssize_t dispatch_quote_frame(const uint8_t *buf, Py_ssize_t n, dict instruments,
+                                     DataEngine engine, object handler) except -1:
+    cdef Py_ssize_t bad = -1, i, count
     cdef FrameHeader h
     cdef QuoteRecord rec
     cdef int status = PROTO_BAD_FRAME_LENGTH
     if n >= HEADER_SIZE:
-        status = frame_validate(&view[0], n, &h, &bad)
+        status = frame_validate(buf, n, &h, &bad)
     if status:
-        decode_frame(buf)  # raises the ValueError naming the field
+        decode_frame((<const char *>buf)[:n])  # raises the ValueError naming the field
     if h.frame_type != FRAME_QUOTES:
         raise ValueError(f"dispatch_quotes: frame_type is {h.frame_type}, expected 3 (QUOTES)")
     count = h.length // QUOTE_SIZE
     for i in range(count):
-        # copy to an aligned local: records sit at offset 16 + 64 i of a bytes object
-        memcpy(&rec, &view[HEADER_SIZE + i * QUOTE_SIZE], QUOTE_SIZE)
+        # copy to an aligned local: records sit at offset 16 + 64 i of the frame
+        memcpy(&rec, buf + HEADER_SIZE + i * QUOTE_SIZE, QUOTE_SIZE)
         iid = instruments.get(rec.instrument_id)
         if iid is None:
             raise ValueError(f"quote record: unknown instrument numeric id {rec.instrument_id}")
@@ -872,8 +879,6 @@ cdef enum:
     RESCALE_OK = 0
     RESCALE_INEXACT = 1       # more decimals than the target precision
     RESCALE_OVERFLOW = 2      # does not fit int64 at the target precision
-    ORDER_FRAME_SIZE = HEADER_SIZE + ORDER_SIZE + TRAILER_SIZE
-    ORDER_BODY_SIZE = ORDER_FRAME_SIZE - SIGNATURE_SIZE
 
 
 @cython.cdivision(True)
@@ -933,11 +938,6 @@ cdef class OrderFrameWriter:
     before it is returned, so it is always one a server accepts.
     """
 
-    cdef uint8_t buf[ORDER_FRAME_SIZE]
-    cdef hft_hmac_sha256_key mac
-    cdef bint keyed
-    cdef readonly str key_id
-
     def __init__(self, str key_id not None):
         cdef bytes key = encode_key_id(key_id)
         cdef FrameHeader h
@@ -981,6 +981,22 @@ cdef class OrderFrameWriter:
             raise ValueError("order frame: no secret set, call set_secret first")
         self._encode(order, instrument_num, price_precision, size_precision, trader_num, ts_ms,
                      nonce)
+        hft_hmac_sha256(&self.mac, self.buf, ORDER_BODY_SIZE, self.buf + ORDER_BODY_SIZE,
+                        _SHA_ACCELERATED)
+        return (<char *>self.buf)[:ORDER_FRAME_SIZE]
+
+    def next_nonce(self) -> int:
+        """Add one to `nonce` (wrapping at 2**64) and return it."""
+        self.nonce += 1
+        return self.nonce
+
+    cdef bytes sign_next(self, Order order, uint32_t instrument_num, int price_precision,
+                         int size_precision, uint32_t trader_num, int64_t ts_ms):
+        if not self.keyed:
+            raise ValueError("order frame: no secret set, call set_secret first")
+        self.nonce += 1
+        self._encode(order, instrument_num, price_precision, size_precision, trader_num, ts_ms,
+                     self.nonce)
         hft_hmac_sha256(&self.mac, self.buf, ORDER_BODY_SIZE, self.buf + ORDER_BODY_SIZE,
                         _SHA_ACCELERATED)
         return (<char *>self.buf)[:ORDER_FRAME_SIZE]

@@ -11,13 +11,11 @@ Policy (chosen for a trading node, where a late order is worse than none):
 Time is the caller's (`now_ns`), so tests drive it with a TestClock.
 """
 
-from __future__ import annotations
-
 import collections
-from collections.abc import Callable
-from typing import Any
 
-from hft.core.risk import TokenBucket
+from libc.stdint cimport int64_t
+
+from hft.core.risk cimport TokenBucket, bucket_try_take
 
 __all__ = ["RateLimited", "RateLimiter"]
 
@@ -26,7 +24,7 @@ class RateLimited(RuntimeError):
     """A new order was refused because the venue's token bucket was empty."""
 
 
-class RateLimiter:
+cdef class RateLimiter:
     """Throttle one venue's outbound requests with a token bucket.
 
     Parameters
@@ -39,7 +37,7 @@ class RateLimiter:
         Time the bucket starts full at.
     """
 
-    def __init__(self, rate_per_s: float, burst: int, now_ns: int = 0) -> None:
+    def __init__(self, double rate_per_s, long long burst, int64_t now_ns=0):
         if not rate_per_s > 0:
             raise ValueError(f"RateLimiter: rate_per_s is {rate_per_s}, expected > 0")
         if burst < 1:
@@ -47,21 +45,21 @@ class RateLimiter:
         self.bucket = TokenBucket(rate_per_s, burst, now_ns)
         self.rate_per_s = rate_per_s
         self.burst = burst
-        self._queue: collections.deque[tuple[Any, Callable[[Any], None]]] = collections.deque()
+        self._queue = collections.deque()   # (item, send), oldest first
         self.rejected = 0
         self.queued = 0
 
-    def try_acquire(self, now_ns: int) -> bool:
+    cpdef bint try_acquire(self, int64_t now_ns) except -1:
         """Take one token for a new order; return False (and count it) when none is left.
 
         Queued requests go first: a new order never overtakes a waiting cancel.
         """
-        if self._queue or not self.bucket.try_take(now_ns, 1):
+        if self._queue or not bucket_try_take(&self.bucket.bucket, now_ns, 1):
             self.rejected += 1
             return False
         return True
 
-    def submit_or_queue(self, now_ns: int, item: Any, send: Callable[[Any], None]) -> bool:
+    def submit_or_queue(self, int64_t now_ns, item, send) -> bool:
         """Send item now with `send(item)` if a token is free; else queue it. Return True if sent."""
         if not self._queue and self.bucket.try_take(now_ns, 1):
             send(item)
@@ -70,7 +68,7 @@ class RateLimiter:
         self.queued += 1
         return False
 
-    def drain(self, now_ns: int) -> int:
+    def drain(self, int64_t now_ns) -> int:
         """Send queued items, oldest first, while tokens last; return how many went out."""
         sent = 0
         while self._queue and self.bucket.try_take(now_ns, 1):
@@ -79,7 +77,7 @@ class RateLimiter:
             sent += 1
         return sent
 
-    def next_ready_ns(self, now_ns: int) -> int | None:
+    def next_ready_ns(self, int64_t now_ns):
         """Return when the oldest queued item can go (now_ns if already), None if none waits."""
         if not self._queue:
             return None
@@ -87,7 +85,7 @@ class RateLimiter:
             return now_ns
         return now_ns + int(1e9 / self.rate_per_s) + 1
 
-    def clear(self) -> list[Any]:
+    def clear(self) -> list:
         """Drop and return every queued item (on disconnect the caller decides what to redo)."""
         items = [item for item, _ in self._queue]
         self._queue.clear()

@@ -9,10 +9,9 @@ hand. The breaker only counts: the caller says what a failure is (the sandbox cl
 send that fails, a venue reject for a venue-side reason, and an ack that never came).
 """
 
-from __future__ import annotations
-
 import enum
-from collections.abc import Callable
+
+from libc.stdint cimport int64_t
 
 __all__ = ["BreakerState", "CircuitBreaker", "CircuitOpen"]
 
@@ -29,7 +28,7 @@ class CircuitOpen(RuntimeError):
     """A call was refused because the breaker is open (or its half-open probes are in use)."""
 
 
-class CircuitBreaker:
+cdef class CircuitBreaker:
     """Count consecutive failures of one venue and refuse calls while it looks broken.
 
     Parameters
@@ -46,9 +45,9 @@ class CircuitBreaker:
         Names the breaker in messages (the venue).
     """
 
-    def __init__(self, clock_ns: Callable[[], int], *, failure_threshold: int = 5,
-                 reset_timeout_ns: int = 1_000_000_000, half_open_probes: int = 1,
-                 name: str = "venue") -> None:
+    def __init__(self, clock_ns, *, long long failure_threshold=5,
+                 int64_t reset_timeout_ns=1_000_000_000, long long half_open_probes=1,
+                 str name="venue"):
         if failure_threshold < 1:
             raise ValueError(f"CircuitBreaker: failure_threshold is {failure_threshold}, "
                              f"expected >= 1")
@@ -63,27 +62,29 @@ class CircuitBreaker:
         self.reset_timeout_ns = reset_timeout_ns
         self.half_open_probes = half_open_probes
         self.name = name
-        self._state = BreakerState.CLOSED
+        self._state = BREAKER_CLOSED
         self.failures = 0          # consecutive, while closed
         self.opened_at_ns = 0
         self.times_opened = 0
         self._probes = 0
 
     @property
-    def state(self) -> BreakerState:
+    def state(self):
         """Return the state, moving OPEN to HALF_OPEN once the reset timeout has passed."""
-        if (self._state is BreakerState.OPEN
+        return _STATES[self._current()]
+
+    cdef int _current(self) except -1:
+        if (self._state == BREAKER_OPEN
                 and self._clock_ns() - self.opened_at_ns >= self.reset_timeout_ns):
-            self._state = BreakerState.HALF_OPEN
+            self._state = BREAKER_HALF_OPEN
             self._probes = 0
         return self._state
 
-    def allow(self) -> bool:
+    cpdef bint allow(self) except -1:
         """Return True when a call may go out now (a half-open breaker counts it as a probe)."""
-        state = self.state
-        if state is BreakerState.CLOSED:
+        if self._state == BREAKER_CLOSED:  # the hot path: no clock read, no Python call
             return True
-        if state is BreakerState.HALF_OPEN and self._probes < self.half_open_probes:
+        if self._current() == BREAKER_HALF_OPEN and self._probes < self.half_open_probes:
             self._probes += 1
             return True
         return False
@@ -91,32 +92,32 @@ class CircuitBreaker:
     def check(self) -> None:
         """Raise CircuitOpen when `allow()` is False."""
         if not self.allow():
-            raise CircuitOpen(f"circuit breaker {self.name!r} is {self._state.name}: "
+            raise CircuitOpen(f"circuit breaker {self.name!r} is {self.state.name}: "
                               f"{self.failures} failures in a row; retry after "
                               f"{self.retry_in_ns()} ns")
 
     def retry_in_ns(self) -> int:
         """Return ns until an open breaker lets a probe through (0 when not open)."""
-        if self.state is not BreakerState.OPEN:
+        if self._current() != BREAKER_OPEN:
             return 0
         return self.opened_at_ns + self.reset_timeout_ns - self._clock_ns()
 
-    def record_success(self) -> None:
+    cpdef record_success(self):
         """Report a call that worked: close the breaker, forget the failures."""
-        self._state = BreakerState.CLOSED
+        self._state = BREAKER_CLOSED
         self.failures = 0
         self._probes = 0
 
-    def record_failure(self) -> None:
+    cpdef record_failure(self):
         """Report a call that failed: open the breaker at the threshold or on a failed probe."""
-        state = self.state
+        cdef int state = self._current()
         self.failures += 1
-        if state is BreakerState.HALF_OPEN or (
-                state is BreakerState.CLOSED and self.failures >= self.failure_threshold):
+        if state == BREAKER_HALF_OPEN or (
+                state == BREAKER_CLOSED and self.failures >= self.failure_threshold):
             self._open()
 
-    def _open(self) -> None:
-        self._state = BreakerState.OPEN
+    cdef void _open(self) except *:
+        self._state = BREAKER_OPEN
         self.opened_at_ns = self._clock_ns()
         self.times_opened += 1
         self._probes = 0
@@ -124,3 +125,6 @@ class CircuitBreaker:
     def __repr__(self) -> str:
         return (f"CircuitBreaker({self.name!r}, state={self.state.name}, "
                 f"failures={self.failures}, times_opened={self.times_opened})")
+
+
+_STATES = (BreakerState.CLOSED, BreakerState.OPEN, BreakerState.HALF_OPEN)
