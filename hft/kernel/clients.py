@@ -70,6 +70,13 @@ class ExecutionClient:
     - A client may report synchronously from inside `submit_order` (the engine is re-entrant
       for that) or later from its own loop; a repeated fill (same trade id) is ignored by the
       engine, so a reconnecting client may replay.
+    - Wire first (optional, for live clients where the time to the socket counts): a client
+      that defines both `send_new(order) -> int` and `after_submit(order, status)` gets, in
+      place of `submit_order`, `send_new` right after the risk check -- it writes the order
+      now if its own checks pass and returns a status, emitting nothing -- then, once the
+      engine has cached the order and applied `OrderSubmitted`, `after_submit(order, status)`,
+      which does the bookkeeping, or the reject or hold that `send_new` decided. The strategy
+      sees the same events in the same order either way; only the write comes earlier.
     - `connect()` / `disconnect()` open and close the session; the node calls them on
       `start()` / `stop()`.
     """

@@ -27,6 +27,7 @@ cdef class _Handlers:
 cdef class _Client:
     cdef object client
     cdef object submit_order, cancel_order                     # bound methods
+    cdef object send_new, after_submit                         # wire first, or None
 
 
 cdef class ExecutionEngine:
@@ -62,3 +63,4 @@ cdef class ExecutionEngine:
     cdef PositionId _position_id(self, InstrumentId iid, StrategyId sid)
     cdef void _dispatch(self, _Handlers handlers, OrderEvent event, list positions) except *
     cdef _Client _client_for(self, InstrumentId iid)
+    cdef bint _submit_wire_first(self, Order order, _Client client) except -1

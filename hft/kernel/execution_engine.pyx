@@ -3,7 +3,10 @@
 Outbound (`submit_order`): the order enters the cache, passes the RiskEngine (or is denied:
 an `OrderDenied` with the reason goes to the order and to the strategy's `on_order_event`,
 and nothing raises), then `OrderSubmitted` is applied and the order goes to the
-`ExecutionClient` registered for its instrument's venue. `cancel_order` / `modify_order`
+`ExecutionClient` registered for its instrument's venue. A wire-first client (`send_new` and
+`after_submit`, see hft.kernel.clients) writes the order right after the risk check; the
+cache entry, `OrderSubmitted` and the client's bookkeeping follow in the same call, so no
+event can come between them. `cancel_order` / `modify_order`
 apply `OrderPendingCancel` / `OrderPendingUpdate` first, then ask the client.
 
 Inbound (`process_event`, called by clients): the event is applied to its order (an event that
@@ -166,8 +169,10 @@ cdef class ExecutionEngine:
             raise ValueError(f"ExecutionEngine.submit_order: order {order.client_order_id} is "
                              f"{order.status.name.removeprefix('ORDER_STATUS_')}, expected "
                              f"INITIALIZED (submit each order once)")
-        self.cache.add_order(order)
         cdef _Client client = self._client_for(order.instrument_id)
+        if client is not None and client.send_new is not None:
+            return self._submit_wire_first(order, client)
+        self.cache.add_order(order)
         if client is None:
             self._deny(order, f"no execution client for venue {order.instrument_id.venue.value}")
             return False
@@ -182,6 +187,25 @@ cdef class ExecutionEngine:
         self.orders_submitted += 1
         self._dispatch(self._strategies.get(order.strategy_id), event, None)
         client.submit_order(order)
+        return True
+
+    cdef bint _submit_wire_first(self, Order order, _Client client) except -1:
+        # the risk check, then the write; what only the node needs comes after the write
+        if order.client_order_id in self.cache._orders:
+            self.cache.add_order(order)  # raises the ValueError naming the id
+        cdef str reason = self.risk.check_order(order)
+        if reason is not None:
+            self.cache.add_order(order)
+            self._deny(order, reason)
+            return False
+        status = client.send_new(order)
+        self.cache.add_order(order)
+        cdef OrderEvent event = _event(OrderSubmitted, ORDER_EVENT_SUBMITTED, order,
+                                       self._event_id(), self.clock.now_ns())
+        order.apply(event)
+        self.orders_submitted += 1
+        self._dispatch(self._strategies.get(order.strategy_id), event, None)
+        client.after_submit(order, status)
         return True
 
     cdef _Client _client_for(self, InstrumentId iid):
@@ -388,3 +412,8 @@ cdef class _Client:
         self.client = client
         self.submit_order = client.submit_order
         self.cancel_order = client.cancel_order
+        # wire first (ExecutionClient contract): both methods, or neither is used
+        send_new = getattr(client, "send_new", None)
+        after_submit = getattr(client, "after_submit", None)
+        if send_new is not None and after_submit is not None:
+            self.send_new, self.after_submit = send_new, after_submit

@@ -6,9 +6,10 @@ them without the interpreter:
 - `on_quote_frame`: a QUOTES frame, straight from picows' read buffer, checked and passed
   record by record to `DataEngine.process_quote_record` (no bytes object, no Python call until
   the strategy's own handler);
-- `submit_order` / `_write_order`: a new order through the circuit breaker and the rate limit,
-  signed in C (`OrderFrameWriter.sign_next`) and written with picows' `send` through its C
-  vtable; then the ack stamp and the tick-to-order latency.
+- `send_new` / `after_submit` (the engine's wire-first pair, hft.kernel.clients): a new order
+  through the circuit breaker and the rate limit, signed in C (`OrderFrameWriter.sign_next`)
+  and written with picows' `send` through its C vtable -- tick-to-order ends there -- and,
+  after the engine has applied `OrderSubmitted`, the ack stamp and the client's indexes.
 
 `FrameListener` is the picows listener: picows calls its `on_ws_frame` through the C vtable as
 it parses each frame. Quote frames go to the core; every other frame (reports, query replies,
@@ -37,7 +38,18 @@ from hft.telemetry.latency cimport LatencyRecorder
 
 from hft.adapters.sandbox.auth import wall_clock_ms
 
-__all__ = ["ClientCore", "FrameListener", "perf_counter_ns"]
+__all__ = ["ClientCore", "FrameListener", "perf_counter_ns", "SEND_OK", "SEND_HELD",
+           "SEND_REJECTED", "SEND_FAILED"]
+
+cdef enum:
+    SEND_OK = 0          # written to the socket
+    SEND_HELD = 1        # the link is not live: sent by reconciliation once it is
+    SEND_REJECTED = 2    # refused here (breaker, rate limit, instrument, encoding): see reason
+    SEND_FAILED = 3      # the write failed (link going down): a breaker failure; resent later
+
+# the statuses for Python
+globals().update(SEND_OK=SEND_OK, SEND_HELD=SEND_HELD, SEND_REJECTED=SEND_REJECTED,
+                 SEND_FAILED=SEND_FAILED)
 
 
 cdef inline int64_t _perf_ns() noexcept nogil:
@@ -92,6 +104,8 @@ cdef class ClientCore:
     cdef object _signer
     cdef OrderFrameWriter _writer
     cdef object _clock_ms                 # None: the wall clock, read in C
+    cdef int64_t _written_ns              # perf ns after the last write
+    cdef str _reject_reason               # why the last send_new / write refused
 
     @property
     def _link(self):
@@ -148,53 +162,79 @@ cdef class ClientCore:
             return (<ExecutionEngine>engine).clock.now_ns()
         return (<object>self).timestamp_ns()
 
-    def submit_order(self, Order order not None) -> None:
-        """Send a new order; a throttle or an open breaker rejects it at once, locally."""
+    cpdef int send_new(self, Order order) except -1:
+        """Write a new order now if breaker, rate limit, link and encoding allow; emit nothing.
+
+        The engine's wire-first call (hft.kernel.clients): returns SEND_OK when the frame is
+        written, else the status `after_submit` acts on (reject, hold, or a failed write).
+        """
+        cdef int64_t now = self._now()
+        if not self.breaker.allow():
+            self._reject_reason = f"circuit breaker open for venue {(<object>self).venue}"
+            return SEND_REJECTED
+        if not self.rate_limiter.try_acquire(now):
+            self._reject_reason = (f"rate limited: venue {(<object>self).venue} allows "
+                                   f"{self.rate_limiter.rate_per_s:g} requests/s")
+            return SEND_REJECTED
+        if not self.live:
+            return SEND_HELD
+        return self._write(order)
+
+    cpdef after_submit(self, Order order, int status):
+        """Finish a `send_new` once the order is SUBMITTED: stamp it, or reject or hold it."""
         num = order.client_order_num
         self._orders[num] = order
         self._maybe_open[num] = order
-        cdef int64_t now = self._now()
-        if not self.breaker.allow():
-            (<object>self)._reject_local(
-                order, f"circuit breaker open for venue {(<object>self).venue}")
-            return
-        if not self.rate_limiter.try_acquire(now):
-            (<object>self)._reject_local(
-                order, f"rate limited: venue {(<object>self).venue} allows "
-                       f"{self.rate_limiter.rate_per_s:g} requests/s")
-            return
-        if not self.live:
+        self._settle_write(order, status)
+        if status == SEND_HELD:
             (<object>self)._hold(order)  # stays SUBMITTED; reconciliation sends it
-            return
-        self._write_order(order)
+
+    def submit_order(self, Order order not None) -> None:
+        """Send a new order; a throttle or an open breaker rejects it at once, locally."""
+        self.after_submit(order, self.send_new(order))
 
     cpdef _write_order(self, Order order):
-        """Sign and write an order's frame; stamp it for the ack check and tick-to-order."""
+        """Sign and write a known order's frame again (a resend); stamp it or fail it."""
+        self._settle_write(order, self._write(order))
+
+    cdef int _write(self, Order order) except -1:
+        # sign and write; tick-to-order ends here, when the bytes are in the socket
         cdef Instrument ins = self._by_iid.get(order.instrument_id)
         if ins is None:
-            (<object>self)._reject_local(
-                order, f"instrument {order.instrument_id} is not traded on "
-                       f"{(<object>self).venue}")
-            return
+            self._reject_reason = (f"instrument {order.instrument_id} is not traded on "
+                                   f"{(<object>self).venue}")
+            return SEND_REJECTED
         cdef int64_t ts_ms = _wall_ms() if self._clock_ms is None else self._clock_ms()
         try:
             frame = self._writer.sign_next(order, ins.numeric_id, ins.price_precision,
                                            ins.size_precision, self.trader_num, ts_ms)
         except ValueError as e:
-            (<object>self)._reject_local(order, str(e))
-            return
+            self._reject_reason = str(e)
+            return SEND_REJECTED
         if not self._send(frame):
-            self.breaker.record_failure()
-            return  # stays SUBMITTED: reconciliation resends it
+            return SEND_FAILED
         cdef int64_t t = _perf_ns()
-        self._c_orders.value += 1
-        num = order.client_order_num
-        self._sent_ns[num] = t
-        self._ack_due[num] = t  # a re-send was popped first (_resend): dict order = send order
-        if self._ack_handle is None:
-            (<object>self)._arm_ack_check()
+        self._written_ns = t
         if self._rx_ns:
             self._tick_to_order.add(t - self._rx_ns)
+        return SEND_OK
+
+    cdef int _settle_write(self, Order order, int status) except -1:
+        # after a write: stamp it for the round trip and the ack check, or report the refusal
+        if status == SEND_OK:
+            t = self._written_ns
+            self._c_orders.value += 1
+            num = order.client_order_num
+            self._sent_ns[num] = t
+            self._ack_due[num] = t  # a resend was popped first (_resend): dict order = send order
+            if self._ack_handle is None:
+                (<object>self)._arm_ack_check()
+        elif status == SEND_REJECTED:
+            reason, self._reject_reason = self._reject_reason, None
+            (<object>self)._reject_local(order, reason)
+        elif status == SEND_FAILED:
+            self.breaker.record_failure()  # stays SUBMITTED: reconciliation resends it
+        return 0
 
     cdef bint _send(self, bytes frame) except -1:
         cdef WSTransport t = self._transport
