@@ -276,7 +276,7 @@ cdef class Strategy(Actor):
             raise ValueError(f"{self.id}: instrument {iid} is not in the cache; pass Quantity "
                              f"and Price objects, or add the instrument to the node")
         else:
-            qty = ins.make_qty(quantity)
+            qty = ins.qty_of(quantity)
         if price is not None:
             px = price if isinstance(price, Price) and (ins is None or (<Price>price).precision
                                                         == ins.price_precision) \

@@ -46,3 +46,5 @@ cdef class Instrument:
     # Tick/lot/quantity-bound check on raw values already at the instrument's precisions
     # (min notional needs wide integers: check_order does it).
     cdef int check_raw(self, int64_t price_raw, int64_t qty_raw) noexcept nogil
+    # make_qty from C: a Quantity at the size precision (a plain int costs no parsing)
+    cdef Quantity qty_of(self, object value)

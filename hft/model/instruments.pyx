@@ -7,7 +7,8 @@ size (`size_increment`), quantity bounds, minimum notional and fee rates.
 """
 
 cimport cython
-from libc.stdint cimport int64_t, uint8_t, uint32_t
+from cpython.long cimport PyLong_AsLongLongAndOverflow
+from libc.stdint cimport INT64_MAX, int64_t, uint8_t, uint32_t
 
 from hft.model.identifiers cimport InstrumentId
 from hft.model.objects cimport (
@@ -57,6 +58,12 @@ cdef Price _as_price(str field, object value, uint8_t precision):
 
 
 cdef Quantity _as_qty(str field, object value, uint8_t precision):
+    cdef long long v
+    cdef int overflow = 0
+    if type(value) is int:  # the common case from a strategy: whole units, exact
+        v = PyLong_AsLongLongAndOverflow(value, &overflow)
+        if not overflow and 0 <= v <= INT64_MAX // pow10(precision):
+            return quantity_new(v * pow10(precision), precision)
     if isinstance(value, Quantity):
         return (<Quantity>value).rescale(precision)
     if isinstance(value, float):
@@ -209,6 +216,9 @@ cdef class Instrument:
 
     def make_qty(self, value) -> Quantity:
         """Return value as a Quantity at the size precision (floats round half-even, others exact)."""
+        return _as_qty("quantity", value, self.size_precision)
+
+    cdef Quantity qty_of(self, object value):
         return _as_qty("quantity", value, self.size_precision)
 
     def notional(self, Price price not None, Quantity quantity not None) -> object:

@@ -2,6 +2,8 @@ import pickle  # noqa: F401  (instruments are not pickled; kept for parity with 
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from hft.model.identifiers import InstrumentId
 from hft.model.instruments import (
@@ -118,3 +120,25 @@ def test_registry_refuses_duplicates(btcusdt):
         reg.add(btcusdt)
     with pytest.raises(ValueError, match="numeric id 1"):
         reg.add(Instrument.fx("EUR/USD.SIM", numeric_id=1))
+
+
+@given(st.integers(min_value=-(2 ** 70), max_value=2 ** 70), st.integers(0, 18))
+def test_make_qty_of_an_int_equals_the_parsed_quantity(value, precision):
+    # whole units take a C shortcut; it must agree with the general path, errors included
+    inst = Instrument.crypto_spot("X/Y.SIM", BTC, USDT, size_precision=precision)
+    try:
+        expected = Quantity(value, precision)  # the general path
+    except (ValueError, OverflowError) as e:
+        with pytest.raises(type(e)):
+            inst.make_qty(value)
+        return
+    got = inst.make_qty(value)
+    assert got == expected and got.precision == precision and got.raw == expected.raw
+
+
+def test_make_qty_refuses_bool_and_negative_ints():
+    inst = Instrument.crypto_spot("X/Y.SIM", BTC, USDT, size_precision=2)
+    with pytest.raises(TypeError, match="bool"):
+        inst.make_qty(True)
+    with pytest.raises(ValueError, match=">= 0"):
+        inst.make_qty(-1)
