@@ -49,6 +49,7 @@ cdef class ClientOrderIdGenerator:
     cdef readonly uint64_t strategy_number
     cdef readonly uint64_t count
     cdef str prefix
+    cdef bytes _prefix_ascii          # prefix as bytes when ASCII (ids built in one allocation)
     cpdef ClientOrderId generate(self)
     cpdef uint64_t numeric(self, ClientOrderId client_order_id) except? 0
 

@@ -8,7 +8,9 @@ naming it.
 
 cimport cython
 from cpython.object cimport PyObject, PyTypeObject
+from cpython.unicode cimport PyUnicode_DecodeASCII
 from libc.stdint cimport uint64_t
+from libc.string cimport memcpy
 
 from sys import intern
 
@@ -217,6 +219,8 @@ cdef class ClientOrderIdGenerator:
         self.strategy_number = strategy_number
         self.count = start
         self.prefix = f"O-{trader_id.value}-{strategy_id.value}-"
+        self._prefix_ascii = (self.prefix.encode("ascii")
+                              if self.prefix.isascii() and len(self.prefix) <= 200 else None)
 
     cpdef ClientOrderId generate(self):
         """Return the next id; OverflowError after 2**40 - 1 ids."""
@@ -224,7 +228,26 @@ cdef class ClientOrderIdGenerator:
             raise OverflowError("ClientOrderIdGenerator: 2**40 - 1 ids issued")
         self.count += 1
         cdef ClientOrderId cid = ClientOrderId.__new__(ClientOrderId)
-        cid.value = self.prefix + str(self.count)
+        cdef char buf[224]               # prefix (<= 200) + up to 13 digits (count < 2**40)
+        cdef char digits[24]
+        cdef Py_ssize_t n, d = 0
+        cdef uint64_t v = self.count
+        if self._prefix_ascii is None:
+            cid.value = self.prefix + str(self.count)
+            return cid
+        while True:                      # the text in one allocation, no int or str temporaries
+            digits[d] = <char>(48 + v % 10)
+            d += 1
+            v //= 10
+            if v == 0:
+                break
+        n = len(self._prefix_ascii)
+        memcpy(buf, <const char *>self._prefix_ascii, n)
+        while d:
+            d -= 1
+            buf[n] = digits[d]
+            n += 1
+        cid.value = PyUnicode_DecodeASCII(buf, n, NULL)
         return cid
 
     cpdef uint64_t numeric(self, ClientOrderId client_order_id) except? 0:

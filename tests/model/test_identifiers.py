@@ -109,3 +109,12 @@ def test_generator_numeric_rejects_foreign_ids():
 def test_generator_rejects_too_large_strategy_number():
     with pytest.raises(ValueError, match="strategy_number"):
         ClientOrderIdGenerator(TraderId("T"), StrategyId("S"), 2**24)
+
+
+@given(st.integers(0, 2 ** 40 - 2), st.sampled_from(["S-001", "EMA-Cross-7", "Straße-1"]))
+def test_generated_ids_are_the_prefix_and_the_count(start, strategy):
+    # ASCII prefixes are written in C in one allocation; others take the str path
+    gen = ClientOrderIdGenerator(TraderId("TRADER-001"), StrategyId(strategy), 5, start=start)
+    cid = gen.generate()
+    assert cid.value == f"O-TRADER-001-{strategy}-{start + 1}"
+    assert gen.numeric(cid) == (5 << 40) | (start + 1)
