@@ -85,17 +85,24 @@ class Reconciler:
     """Remember which fills the node has applied; plan what to do after a (re)connect."""
 
     def __init__(self) -> None:
-        self.seen: set[tuple[int, int]] = set()
+        self.seen: dict[int, set[int]] = {}   # client order num -> trade ids applied
         self.last_fill_ts_ns = 0
         self.count = 0
 
     def is_new_fill(self, client_order_num: int, trade_id: int) -> bool:
         """Return True the first time a (client order, trade id) pair is offered, then False."""
-        key = (client_order_num, trade_id)
-        if key in self.seen:
+        ids = self.seen.get(client_order_num)
+        if ids is None:
+            self.seen[client_order_num] = {trade_id}
+            return True
+        if trade_id in ids:
             return False
-        self.seen.add(key)
+        ids.add(trade_id)
         return True
+
+    def forget(self, client_order_num: int) -> None:
+        """Drop an order's trade ids (the client retired it: it no longer knows the order)."""
+        self.seen.pop(client_order_num, None)
 
     def note_fill_time(self, ts_event_ns: int) -> None:
         """Remember the venue time of an applied fill (the next query starts there)."""
@@ -110,7 +117,9 @@ class Reconciler:
         Parameters
         ----------
         orders:
-            Client order number -> Order, every order this node sent to the venue.
+            Client order number -> Order: the orders this node sent to the venue that are open
+            or recently closed (the client retires older closed ones; a fill for one of those
+            counts in `unknown_fills`).
         open_orders:
             The venue's open orders (records with `client_order_id`, `venue_order_id`).
         fills:
@@ -135,7 +144,7 @@ class Reconciler:
             if order is None:
                 plan.unknown_fills += 1
                 continue
-            if (r.client_order_id, r.trade_id) in self.seen:
+            if r.trade_id in self.seen.get(r.client_order_id, ()):
                 continue
             plan.fills.append(r)
             qty = _rescale(r.quantity, r.size_precision, order.size_precision)

@@ -189,3 +189,37 @@ def test_duplicate_and_reordered_reports_never_double_a_fill(monkeypatch):
             assert h.client.reports_dropped >= 3
 
     _run(main())
+
+
+def test_closed_orders_are_forgotten_past_max_closed_orders(monkeypatch):
+    # memory follows what is open: the client keeps the last N closed orders and their trade
+    # ids, and a late duplicate of a forgotten order's fill is dropped, never applied
+    async def main():
+        async with Harness(monkeypatch) as h:
+            s, client = h.strategy, h.client
+            client.max_closed_orders = 2
+            sent = []
+
+            def script(strategy, n):
+                sent.append(strategy.buy(strategy.iid, Quantity("1000", 0)) if n % 2
+                            else strategy.sell(strategy.iid, Quantity("1000", 0)))
+
+            s.script = script
+            h.publish(*range(1, 7))
+            await s.waiter.until(lambda: len(s.fills) == 6, what="six fills")
+            assert all(o.is_closed for o in sent)
+            kept = client.orders()
+            assert sorted(kept) == sorted(o.client_order_num for o in sent[-2:])
+            assert sorted(client.reconciler.seen) == sorted(kept)
+            assert not client.open_orders()
+            # the venue replays the first order's fill: unknown now, so nothing moves
+            first = sent[0].client_order_num
+            fill = s.fills[0]
+            dropped = client.reports_dropped
+            client._on_report(type("R", (), dict(
+                client_order_id=first, report_kind=3, trade_id=int(str(
+                    fill.trade_id).rsplit("-", 1)[-1]), request_id=0))())
+            assert client.reports_dropped == dropped + 1
+            assert len(s.fills) == 6 and _node_qty(h) == 0 == _venue_qty(h)
+
+    _run(main())

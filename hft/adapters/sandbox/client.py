@@ -160,16 +160,24 @@ class SandboxClient(ClientCore, ExecutionClient):
     ack_timeout_ms:
         How long an order or cancel may go unanswered before it counts as a breaker failure
         and is settled by a query (> 0; the venue config's `ack_timeout_ms`).
+    max_closed_orders:
+        Closed orders remembered (the most recent); older ones are forgotten with their
+        trade ids, so a session's memory follows its open orders, not its history.
     """
 
     def __init__(self, venue: str, url: str, key_id: str, secret: Any,
                  instruments: Iterable[Any] = (), *, telemetry: Telemetry | None = None,
                  backoff: Backoff | None = None, breaker: CircuitBreaker | None = None,
                  rate_limiter: RateLimiter | None = None, query_timeout_s: float = 5.0,
-                 open_timeout_s: float = 5.0, ack_timeout_ms: float = 2000.0) -> None:
+                 open_timeout_s: float = 5.0, ack_timeout_ms: float = 2000.0,
+                 max_closed_orders: int = 10_000) -> None:
         ExecutionClient.__init__(self, venue)
         if not ack_timeout_ms > 0:
             raise ValueError(f"SandboxClient: ack_timeout_ms is {ack_timeout_ms}, expected > 0")
+        if max_closed_orders < 0:
+            raise ValueError(f"SandboxClient: max_closed_orders is {max_closed_orders}, "
+                             f"expected >= 0")
+        self.max_closed_orders = max_closed_orders
         self.url = url
         self.signer = Signer(key_id, secret)
         self.telemetry = telemetry if telemetry is not None else Telemetry()
@@ -194,8 +202,10 @@ class SandboxClient(ClientCore, ExecutionClient):
         self._by_iid: dict[Any, Any] = {}
         for ins in instruments:
             self.add_instrument(ins)
-        self._orders: dict[int, Any] = {}          # client order num -> Order, all sent
+        self._orders: dict[int, Any] = {}          # client order num -> Order: open, in flight
+        #                                            or among the last max_closed_orders closed
         self._maybe_open: dict[int, Any] = {}      # the same, less those seen closed
+        self._closed: dict[int, None] = {}         # recently closed, oldest first
         self._sent_ns: dict[int, int] = {}         # awaiting a first report (round trip)
         self._held: dict[int, Any] = {}            # terminal reports waiting for fills
         self._resent: set[int] = set()
@@ -242,7 +252,11 @@ class SandboxClient(ClientCore, ExecutionClient):
         self._by_iid[instrument.id] = instrument
 
     def orders(self) -> dict[int, Any]:
-        """Return client order number -> Order for every order sent through this client."""
+        """Return client order number -> Order for the open and recently closed orders.
+
+        Closed orders beyond the last `max_closed_orders` are forgotten (a late duplicate of
+        one of their reports is dropped as unknown), so memory follows what is open.
+        """
         return dict(self._orders)
 
     @property
@@ -496,7 +510,7 @@ class SandboxClient(ClientCore, ExecutionClient):
                                  venue=self.venue, client_order_id=order.client_order_id.value)
                 self._emit(OrderCanceled(*self._ids(order), order.venue_order_id,
                                          ts_event=self.timestamp_ns(),
-                                         ts_init=self.timestamp_ns()))
+                                         ts_init=self.timestamp_ns()), order)
         for diff in plan.position_diffs:
             self.log.error("position differs from the venue's after reconciliation",
                            venue=self.venue, instrument=diff.instrument_num,
@@ -730,14 +744,34 @@ class SandboxClient(ClientCore, ExecutionClient):
     def _ids(self, order: Any) -> tuple:
         return (order.trader_id, order.strategy_id, order.instrument_id, order.client_order_id)
 
-    def _emit(self, event: Any) -> None:
+    def _emit(self, event: Any, order: Any) -> None:
         if self.engine is not None:
             self.engine.process_event(event)
+        if order.is_closed:
+            self._retire(order)
         self._check_idle()
+
+    def _retire(self, order: Any) -> None:
+        # a closed order is kept among the last `max_closed_orders` closed (late duplicates of
+        # its reports are still recognised), then forgotten: memory follows what is open
+        num = order.client_order_num
+        closed = self._closed
+        if num in closed:
+            return
+        self._maybe_open.pop(num, None)
+        closed[num] = None
+        if len(closed) > self.max_closed_orders:
+            old = next(iter(closed))
+            del closed[old]
+            self._orders.pop(old, None)
+            self.reconciler.forget(old)
+            self._held.pop(old, None)
+            self._sent_ns.pop(old, None)
+            self._resent.discard(old)
 
     def _emit_accepted(self, order: Any, venue_num: int, ts_event: int) -> None:
         self._emit(OrderAccepted(*self._ids(order), VenueOrderId(str(venue_num or 0)),
-                                 ts_event=ts_event, ts_init=self.timestamp_ns()))
+                                 ts_event=ts_event, ts_init=self.timestamp_ns()), order)
 
     def _first_report(self, num: int) -> None:
         sent = self._sent_ns.pop(num, 0)
@@ -749,8 +783,8 @@ class SandboxClient(ClientCore, ExecutionClient):
         order = self._orders.get(num)
         if order is None:
             self.reports_dropped += 1
-            self.log.warning("report for an order this node did not send", venue=self.venue,
-                             client_order_num=num, kind=r.report_kind)
+            self.log.warning("report for an order this node did not send or closed long ago",
+                             venue=self.venue, client_order_num=num, kind=r.report_kind)
             return
         kind = r.report_kind
         now = self.timestamp_ns()
@@ -764,7 +798,7 @@ class SandboxClient(ClientCore, ExecutionClient):
             if order.status == _SUBMITTED:  # the ack was lost or comes later: ack first
                 self._emit_accepted(order, r.venue_order_id, r.ts_event)
             self._c_fills.inc()
-            self._emit(self._fill_event(order, r, now))
+            self._emit(self._fill_event(order, r, now), order)
             held = self._held.get(num)
             if held is not None and self._filled_at(order, held.size_precision) >= held.cum_qty:
                 del self._held[num]
@@ -790,14 +824,14 @@ class SandboxClient(ClientCore, ExecutionClient):
                 self.breaker.record_failure()
             self._c_rejects.inc()
             self._emit(OrderRejected(*self._ids(order), _reason_text(r.reason),
-                                     ts_event=r.ts_event, ts_init=now))
+                                     ts_event=r.ts_event, ts_init=now), order)
         elif kind == REPORT_CANCELED or kind == REPORT_EXPIRED:
             if self._filled_at(order, r.size_precision) < r.cum_qty:
                 self._held[num] = r  # fills still on their way: close after them
                 return
             cls = OrderCanceled if kind == REPORT_CANCELED else OrderExpired
             self._emit(cls(*self._ids(order), VenueOrderId(str(r.venue_order_id)),
-                           ts_event=r.ts_event, ts_init=now))
+                           ts_event=r.ts_event, ts_init=now), order)
         elif kind == REPORT_CANCEL_REJECTED:
             if order.is_closed:  # it filled (or closed) before the cancel arrived: no event
                 self.reports_dropped += 1
@@ -808,16 +842,16 @@ class SandboxClient(ClientCore, ExecutionClient):
                 return
             self._emit(OrderCancelRejected(*self._ids(order), _reason_text(r.reason),
                                            VenueOrderId(str(r.venue_order_id)),
-                                           ts_event=r.ts_event, ts_init=now))
+                                           ts_event=r.ts_event, ts_init=now), order)
         elif kind == REPORT_TRIGGERED:
             self._emit(OrderTriggered(*self._ids(order), VenueOrderId(str(r.venue_order_id)),
-                                      ts_event=r.ts_event, ts_init=now))
+                                      ts_event=r.ts_event, ts_init=now), order)
         elif kind == REPORT_UPDATED:
             self._emit(OrderUpdated(*self._ids(order),
                                     Quantity.from_raw(r.quantity, r.size_precision),
                                     Price.from_raw(r.price, r.price_precision), None,
                                     VenueOrderId(str(r.venue_order_id)),
-                                    ts_event=r.ts_event, ts_init=now))
+                                    ts_event=r.ts_event, ts_init=now), order)
 
     @staticmethod
     def _filled_at(order: Any, precision: int) -> int:
@@ -852,7 +886,7 @@ class SandboxClient(ClientCore, ExecutionClient):
         self.log.warning("order rejected locally", venue=self.venue,
                          client_order_id=order.client_order_id.value, reason=reason)
         now = self.timestamp_ns()
-        self._emit(OrderRejected(*self._ids(order), reason, ts_event=now, ts_init=now))
+        self._emit(OrderRejected(*self._ids(order), reason, ts_event=now, ts_init=now), order)
 
     def cancel_order(self, order: Any) -> None:
         """Ask the venue to cancel; cancels are queued (never refused) by the rate limiter."""
@@ -897,7 +931,7 @@ class SandboxClient(ClientCore, ExecutionClient):
         from hft.model.events import OrderModifyRejected
         now = self.timestamp_ns()
         self._emit(OrderModifyRejected(*self._ids(order), "the sandbox venue has no amend",
-                                       order.venue_order_id, ts_event=now, ts_init=now))
+                                       order.venue_order_id, ts_event=now, ts_init=now), order)
 
     def __repr__(self) -> str:
         return (f"SandboxClient({self.venue!r}, url={self.url!r}, state={self.state}, "
