@@ -27,6 +27,7 @@ from pathlib import Path
 import pytest
 
 from hft import Strategy, StrategyConfig
+from hft.model.identifiers import InstrumentId
 from perf_tests._figures import record
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,21 +52,28 @@ class EveryTenthConfig(StrategyConfig):
 
 
 class EveryTenth(Strategy):
-    """Send a 1-unit market order on every `every`-th quote, alternating sides."""
+    """Send a 1-unit market order on every `every`-th quote, alternating sides.
+
+    Written as a latency-minded Python strategy is: the instrument id and the quantity are
+    made once in on_start, so on_quote does only its own arithmetic and the order call.
+    """
 
     config_type = EveryTenthConfig
 
     def on_start(self) -> None:
         self.n = 0
-        self.subscribe_quotes(self.config.instrument_id)
+        self.every = self.config.every
+        self.iid = InstrumentId(self.config.instrument_id)
+        self.one = self.cache.instrument(self.iid).make_qty(1)
+        self.subscribe_quotes(self.iid)
 
     def on_quote(self, quote) -> None:
-        self.n += 1
-        if self.n % self.config.every == 0:
-            if (self.n // self.config.every) % 2:
-                self.buy(self.config.instrument_id, 1)
+        n = self.n = self.n + 1
+        if n % self.every == 0:
+            if (n // self.every) % 2:
+                self.buy(self.iid, self.one)
             else:
-                self.sell(self.config.instrument_id, 1)
+                self.sell(self.iid, self.one)
 
 
 def _free_port() -> int:
@@ -74,7 +82,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _config(port: int):
+def _config(port: int, strategy: str = "perf_tests.bench_live:EveryTenth"):
     from hft.kernel.config import config_from_dict
 
     return config_from_dict({
@@ -86,12 +94,29 @@ def _config(port: int):
                     "api_key_env": "HFT_API_KEY", "starting_balances": ["100000000 USD"],
                     # the strategy sends 1,000 orders/s: keep the default limit out of the way
                     "orders_per_second": 10_000.0, "order_burst": 1_000}],
-        "strategies": [{"path": "perf_tests.bench_live:EveryTenth",
-                        "config": {"instrument_id": "EUR/USD.SANDBOX"}}],
+        "strategies": [{"path": strategy, "config": {"instrument_id": "EUR/USD.SANDBOX"}}],
     }, check_strategies=True)
 
 
 def test_tick_to_order_latency_over_loopback(monkeypatch):
+    p = _tick_to_order(monkeypatch, "perf_tests.bench_live:EveryTenth")
+    record("live.tick_to_order_p50_us", p["p50_us"], "us", target="<= 30")
+    record("live.tick_to_order_p99_us", p["p99_us"], "us", target="<= 100")
+    print(f"\ntick_to_order: {p}")
+    assert p["p50_us"] <= 30
+    assert p["p99_us"] <= 100
+
+
+def test_tick_to_order_with_a_compiled_strategy(monkeypatch):
+    # the same run with the strategy as a cdef class (hft.backtest.strategies.every_nth): what
+    # the framework's own path costs when the strategy's on_quote is C; no target of its own
+    p = _tick_to_order(monkeypatch, "hft.backtest.strategies.every_nth:EveryNth")
+    record("live.tick_to_order_compiled_p50_us", p["p50_us"], "us")
+    record("live.tick_to_order_compiled_p99_us", p["p99_us"], "us")
+    print(f"\ntick_to_order, compiled strategy: {p}")
+
+
+def _tick_to_order(monkeypatch, strategy: str) -> dict:
     uvloop = pytest.importorskip("uvloop")
     from hft.kernel.node import TradingNode
     from hft.live.runner import run_live_async
@@ -111,7 +136,7 @@ def test_tick_to_order_latency_over_loopback(monkeypatch):
         while not seen or "serving" not in seen[-1]:  # skip warnings printed before it
             seen.append(venue.stdout.readline())
             assert seen[-1], "".join(seen) + venue.stdout.read()
-        node = TradingNode(_config(port))
+        node = TradingNode(_config(port, strategy))
         with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
             run = runner.run(run_live_async(node, duration_s=DURATION_S, install_signals=False,
                                             out=None, time_handlers=False,
@@ -124,11 +149,7 @@ def test_tick_to_order_latency_over_loopback(monkeypatch):
             venue.kill()
     p = run.telemetry.recorder("tick_to_order").percentiles()
     assert p["count"] > 0.5 * RATE * DURATION_S / 10, p  # most quotes arrived, most orders sent
-    record("live.tick_to_order_p50_us", p["p50_us"], "us", target="<= 30")
-    record("live.tick_to_order_p99_us", p["p99_us"], "us", target="<= 100")
-    print(f"\ntick_to_order: {p}")
-    assert p["p50_us"] <= 30
-    assert p["p99_us"] <= 100
+    return p
 
 
 def _loopback_pair() -> tuple[socket.socket, socket.socket]:
