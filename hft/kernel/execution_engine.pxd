@@ -23,11 +23,21 @@ cdef class _Handlers:
     cdef object on_order_event, on_fill, on_position_changed   # bound, or None: not overridden
 
 
+cdef class WireFirstClient:
+    # Base of an ExecutionClient that writes a new order before the node books it, called in
+    # C (hft.kernel.clients, "Wire first"); `send_new` / `after_submit` wrap these for Python.
+    # wire_send: write the order if the client's checks pass; return a status, emit nothing.
+    cdef int wire_send(self, Order order) except -1
+    # wire_after: the order is cached and SUBMITTED: book it, or reject / hold it per status.
+    cdef int wire_after(self, Order order, int status) except -1
+
+
 @cython.final
 cdef class _Client:
     cdef object client
     cdef object submit_order, cancel_order                     # bound methods
     cdef object send_new, after_submit                         # wire first, or None
+    cdef WireFirstClient wire                                  # the same pair in C, or None
 
 
 cdef class ExecutionEngine:

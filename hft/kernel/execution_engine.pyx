@@ -198,14 +198,18 @@ cdef class ExecutionEngine:
             self.cache.add_order(order)
             self._deny(order, reason)
             return False
-        status = client.send_new(order)
+        cdef int status = (client.wire.wire_send(order) if client.wire is not None
+                           else client.send_new(order))
         self.cache.add_order(order)
         cdef OrderEvent event = _event(OrderSubmitted, ORDER_EVENT_SUBMITTED, order,
                                        self._event_id(), self.clock.now_ns())
         order.apply(event)
         self.orders_submitted += 1
         self._dispatch(self._strategies.get(order.strategy_id), event, None)
-        client.after_submit(order, status)
+        if client.wire is not None:
+            client.wire.wire_after(order, status)
+        else:
+            client.after_submit(order, status)
         return True
 
     cdef _Client _client_for(self, InstrumentId iid):
@@ -404,6 +408,28 @@ cdef class _Handlers:
         self.on_position_changed = _overridden(strategy, "on_position_changed")
 
 
+cdef class WireFirstClient:
+    """Base of a live client whose wire-first pair the engine calls in C.
+
+    Subclasses implement `wire_send` / `wire_after` (cdef); `send_new` / `after_submit` are
+    the same pair for Python callers (hft.kernel.clients, "Wire first").
+    """
+
+    cdef int wire_send(self, Order order) except -1:
+        raise NotImplementedError(f"{type(self).__name__}.wire_send")
+
+    cdef int wire_after(self, Order order, int status) except -1:
+        raise NotImplementedError(f"{type(self).__name__}.wire_after")
+
+    def send_new(self, Order order not None) -> int:
+        """Write a new order now if the client's checks pass; return its status code."""
+        return self.wire_send(order)
+
+    def after_submit(self, Order order not None, int status) -> None:
+        """Book the order `send_new` wrote, or reject or hold it per status."""
+        self.wire_after(order, status)
+
+
 @cython.final
 cdef class _Client:
     """A venue's execution client and its order methods, resolved once at registration."""
@@ -412,7 +438,10 @@ cdef class _Client:
         self.client = client
         self.submit_order = client.submit_order
         self.cancel_order = client.cancel_order
-        # wire first (ExecutionClient contract): both methods, or neither is used
+        # wire first (ExecutionClient contract): both methods, or neither is used; a
+        # WireFirstClient is called in C
+        if isinstance(client, WireFirstClient):
+            self.wire = client
         send_new = getattr(client, "send_new", None)
         after_submit = getattr(client, "after_submit", None)
         if send_new is not None and after_submit is not None:

@@ -22,6 +22,9 @@ cdef class RiskEngine:
     cdef dict _held                       # ClientOrderId -> [MarginAccount, MarginBook, raw, qty]
     cdef object _hold_raw                 # margin the order being checked will hold (int)
     cdef MarginBook _hold_book            # ... in this currency
+    cdef object _last_iid                 # the last order's InstrumentId, its Instrument and
+    cdef Instrument _last_ins             # checker number: a run of orders in one instrument
+    cdef uint32_t _last_num               # looks neither up (reset by register_instrument)
 
     # Return None when the order passes, else the reason text. A pass commits the order in the
     # checker (open-order count, daily notional, rate token).

@@ -93,6 +93,7 @@ cdef class RiskEngine:
 
     def register_instrument(self, Instrument instrument not None) -> int:
         """Set one instrument's limits from the config; return its numeric id in the checker."""
+        self._last_iid = None  # the instrument may be new or replaced: look it up again
         cdef uint32_t num = self.numeric_of(instrument)
         cfg = self.config
         over = cfg.instruments.get(instrument.id.value) if cfg is not None else None
@@ -134,10 +135,17 @@ cdef class RiskEngine:
         self.checked += 1
         if self.bypass:
             return None
-        cdef Instrument ins = self.cache.find_instrument(order.instrument_id)
-        if ins is None:
-            self.denied += 1
-            return f"instrument {order.instrument_id} is not known to the node"
+        cdef Instrument ins
+        cdef uint32_t num
+        if order.instrument_id is self._last_iid:
+            ins, num = self._last_ins, self._last_num
+        else:
+            ins = self.cache.find_instrument(order.instrument_id)
+            if ins is None:
+                self.denied += 1
+                return f"instrument {order.instrument_id} is not known to the node"
+            num = self.numeric_of(ins)
+            self._last_iid, self._last_ins, self._last_num = order.instrument_id, ins, num
         cdef int64_t px = 0, trig = 0, qty = 0
         cdef bint has_px = order.price_raw != 0
         cdef bint has_trig = order.trigger_price_raw != 0
@@ -169,7 +177,6 @@ cdef class RiskEngine:
                 self.denied += 1
                 return reason
 
-        cdef uint32_t num = self.numeric_of(ins)
         cdef int32_t idx = risk_find(&self.checker.risk, num)
         if idx < 0:
             self.register_instrument(ins)

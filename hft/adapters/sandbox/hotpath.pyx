@@ -31,7 +31,7 @@ from hft.adapters.sandbox.protocol cimport FRAME_QUOTES, OrderFrameWriter, dispa
 from hft.kernel.data_engine cimport DataEngine
 from hft.live.breaker cimport CircuitBreaker
 from hft.live.ratelimit cimport RateLimiter
-from hft.kernel.execution_engine cimport ExecutionEngine
+from hft.kernel.execution_engine cimport ExecutionEngine, WireFirstClient
 from hft.model.instruments cimport Instrument
 from hft.model.orders cimport Order
 from hft.telemetry.latency cimport LatencyRecorder
@@ -74,7 +74,7 @@ def _ignore(_quote) -> None:
     pass
 
 
-cdef class ClientCore:
+cdef class ClientCore(WireFirstClient):
     """Hold the sandbox client's hot state and run its quote and order paths in C.
 
     Subclassed by `SandboxClient`, which sets every field in its `__init__` and keeps `live`
@@ -162,12 +162,9 @@ cdef class ClientCore:
             return (<ExecutionEngine>engine).clock.now_ns()
         return (<object>self).timestamp_ns()
 
-    cpdef int send_new(self, Order order) except -1:
-        """Write a new order now if breaker, rate limit, link and encoding allow; emit nothing.
-
-        The engine's wire-first call (hft.kernel.clients): returns SEND_OK when the frame is
-        written, else the status `after_submit` acts on (reject, hold, or a failed write).
-        """
+    cdef int wire_send(self, Order order) except -1:
+        # write a new order now if breaker, rate limit, link and encoding allow; emit nothing.
+        # SEND_OK when the frame is written, else the status wire_after acts on
         cdef int64_t now = self._now()
         if not self.breaker.allow():
             self._reject_reason = f"circuit breaker open for venue {(<object>self).venue}"
@@ -180,18 +177,19 @@ cdef class ClientCore:
             return SEND_HELD
         return self._write(order)
 
-    cpdef after_submit(self, Order order, int status):
-        """Finish a `send_new` once the order is SUBMITTED: stamp it, or reject or hold it."""
+    cdef int wire_after(self, Order order, int status) except -1:
+        # the order is cached and SUBMITTED: index and stamp it, or reject or hold it
         num = order.client_order_num
         self._orders[num] = order
         self._maybe_open[num] = order
         self._settle_write(order, status)
         if status == SEND_HELD:
             (<object>self)._hold(order)  # stays SUBMITTED; reconciliation sends it
+        return 0
 
     def submit_order(self, Order order not None) -> None:
         """Send a new order; a throttle or an open breaker rejects it at once, locally."""
-        self.after_submit(order, self.send_new(order))
+        self.wire_after(order, self.wire_send(order))
 
     cpdef _write_order(self, Order order):
         """Sign and write a known order's frame again (a resend); stamp it or fail it."""
