@@ -12,6 +12,12 @@ from hft.model.identifiers import ClientOrderIdGenerator, TraderId
 from hft.model.objects import Price, Quantity
 from hft.model.orders import Order
 
+class WireFirstClient:
+    """Base of a live client whose wire-first pair the engine calls in C."""
+
+    def send_new(self, order: Order) -> int: ...
+    def after_submit(self, order: Order, status: int) -> None: ...
+
 class ExecutionEngine:
     clock: Clock
     cache: Cache

@@ -1,14 +1,21 @@
 from typing import Any
 
+from hft.kernel.execution_engine import WireFirstClient
 from hft.live.breaker import CircuitBreaker
 from hft.live.ratelimit import RateLimiter
 from hft.telemetry.latency import LatencyRecorder
 
-__all__ = ["ClientCore", "FrameListener", "perf_counter_ns"]
+__all__ = ["ClientCore", "FrameListener", "perf_counter_ns", "SEND_OK", "SEND_HELD",
+           "SEND_REJECTED", "SEND_FAILED"]
+
+SEND_OK: int
+SEND_HELD: int
+SEND_REJECTED: int
+SEND_FAILED: int
 
 def perf_counter_ns() -> int: ...
 
-class ClientCore:
+class ClientCore(WireFirstClient):
     """Hold the sandbox client's hot state and run its quote and order paths in C."""
 
     live: bool

@@ -87,7 +87,8 @@ cdef class ClientCore(WireFirstClient):
     cdef public object engine             # the ExecutionEngine (ExecutionClient contract)
     cdef public dict _iids                # wire instrument number -> InstrumentId
     cdef public dict _by_iid              # InstrumentId -> Instrument
-    cdef public dict _orders              # client order num -> Order, all sent
+    cdef public dict _orders              # client order num -> Order: open, in flight, or
+    #                                       among the last max_closed_orders closed
     cdef public dict _maybe_open          # the same, less those seen closed
     cdef public dict _sent_ns             # awaiting a first report (round trip)
     cdef public dict _ack_due             # awaiting an ack: num -> perf ns written
@@ -105,7 +106,7 @@ cdef class ClientCore(WireFirstClient):
     cdef OrderFrameWriter _writer
     cdef object _clock_ms                 # None: the wall clock, read in C
     cdef int64_t _written_ns              # perf ns after the last write
-    cdef str _reject_reason               # why the last send_new / write refused
+    cdef str _reject_reason               # why the last wire_send / write refused
 
     @property
     def _link(self):
