@@ -11,7 +11,6 @@ or a file only its owner can read (mode 0600); no repr or message ever shows one
 
 from __future__ import annotations
 
-import hashlib
 import heapq
 import hmac
 import os
@@ -32,6 +31,7 @@ from hft.adapters.sandbox.protocol import (
     PROTO_UNSIGNED,
     AuthReason,
     Frame,
+    HmacKey,
     OrderFrameWriter,
     decode_frame,
     encode_key_id,
@@ -110,8 +110,8 @@ class Signer:
         self.key_id = key_id
         self._secret = _as_secret(secret)
         self._clock_ms = clock_ms
-        # the keyed HMAC state, made once: each signature copies it instead of re-keying
-        self._mac = hmac.new(self._secret.reveal(), digestmod=hashlib.sha256)
+        # the keyed HMAC state (two midstates in C), made once: no re-keying per frame
+        self._mac = HmacKey(self._secret.reveal())
         self._orders = OrderFrameWriter(key_id)
         self._orders.set_secret(self._secret.reveal())  # orders are signed in C
         self._orders.nonce = _secrets.randbits(63)       # the one nonce counter, in C
@@ -137,9 +137,7 @@ class Signer:
             frame_type, records, self.key_id,
             self._clock_ms() if ts_ms is None else ts_ms,
             self.next_nonce() if nonce is None else nonce)
-        mac = self._mac.copy()
-        mac.update(body)
-        frame = body + mac.digest()
+        frame = body + self._mac.digest(body)
         decode_frame(frame)  # a frame we sign must be one a server accepts
         return frame
 
@@ -174,6 +172,8 @@ class Verifier:
         if window_ms <= 0:
             raise ValueError(f"verifier: window_ms is {window_ms}, expected > 0")
         self._secrets = {k: _as_secret(v) for k, v in secrets.items()}
+        # one keyed C HMAC per key (two midstates), not an OpenSSL context per frame
+        self._macs = {k: HmacKey(s.reveal()) for k, s in self._secrets.items()}
         self.window_ms = window_ms
         self._clock_ms = clock_ms
         self._seen: set[tuple[str, int]] = set()
@@ -195,10 +195,10 @@ class Verifier:
         """Return the AuthReason of a decoded frame (AUTH_OK = 0), remembering its nonce."""
         if frame.signature is None:
             return AUTH_UNSIGNED
-        secret = self._secrets.get(frame.key_id)
-        if secret is None:
+        mac = self._macs.get(frame.key_id)
+        if mac is None:
             return AUTH_UNKNOWN_KEY
-        expected = hmac.digest(secret.reveal(), frame.signed_part, hashlib.sha256)
+        expected = mac.digest(frame.signed_part)
         if not hmac.compare_digest(expected, frame.signature):
             return AUTH_BAD_SIGNATURE
         now = self._clock_ms()

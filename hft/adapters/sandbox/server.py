@@ -34,6 +34,7 @@ from pathlib import Path
 
 import msgspec
 import numpy as np
+from websockets.protocol import State as _WsState
 
 from hft.adapters.sandbox.accounts import Account, Exchange, InstrumentSpec
 from hft.adapters.sandbox.auth import DEFAULT_WINDOW_MS, Secret, Verifier
@@ -248,6 +249,8 @@ class _Session:
 
     def push_quotes(self, payload: bytes) -> None:
         """Append quote records for the writer, dropping the oldest past the cap."""
+        if not self.quotes and not self.out and self._write_now(payload):
+            return
         q = self.quotes
         q += payload
         cap = self.server.config.max_pending_quotes * QUOTE_RECORD_SIZE
@@ -256,6 +259,24 @@ class _Session:
             del q[:extra]
             self.server.stats["quotes_dropped"] += extra // QUOTE_RECORD_SIZE
         self.wake.set()
+
+    def _write_now(self, payload: bytes) -> bool:
+        # nothing queued and the socket's buffer empty: frame and write now, in this call,
+        # instead of waking the writer task (a loop turn and a task step per frame); anything
+        # else (a reply waiting, back-pressure, closing, a big batch) goes through the writer
+        ws = self.ws
+        if self.closing or len(payload) > self.server.config.max_batch * QUOTE_RECORD_SIZE:
+            return False
+        transport = ws.transport
+        if (transport is None or transport.get_write_buffer_size()
+                or ws.protocol.state is not _WsState.OPEN):
+            return False
+        ws.protocol.send_binary(frame_header(FRAME_QUOTES, len(payload)) + payload)
+        ws.send_data()
+        stats = self.server.stats
+        stats["quote_frames"] += 1
+        stats["quotes_sent"] += len(payload) // QUOTE_RECORD_SIZE
+        return True
 
     def close(self, code: int, reason: str) -> None:
         """Close after the queued replies are written."""

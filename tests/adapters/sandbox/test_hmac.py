@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hft.adapters.sandbox.protocol import OrderFrameWriter, hmac_sha256
+from hft.adapters.sandbox.protocol import HmacKey, OrderFrameWriter, hmac_sha256
 
 
 @given(key=st.binary(min_size=0, max_size=150), msg=st.binary(min_size=0, max_size=300))
@@ -16,6 +16,20 @@ def test_c_hmac_equals_pythons_hmac(key, msg):
     want = hmac.digest(key, msg, "sha256")
     assert hmac_sha256(key, msg) == want
     assert hmac_sha256(key, msg, portable=True) == want
+
+
+@given(key=st.binary(min_size=1, max_size=150),
+       msgs=st.lists(st.binary(min_size=0, max_size=300), max_size=4))
+def test_a_keyed_hmac_reused_equals_pythons_hmac_each_time(key, msgs):
+    mac = HmacKey(key)  # the venue's verifier: keyed once, used for every frame
+    for msg in msgs:
+        assert mac.digest(msg) == hmac.digest(key, msg, "sha256")
+
+
+def test_a_keyed_hmac_needs_a_key_and_hides_it():
+    with pytest.raises(ValueError, match="empty"):
+        HmacKey(b"")
+    assert "secret" not in repr(HmacKey(b"secret"))
 
 
 @pytest.mark.parametrize("n", [0, 55, 56, 63, 64, 65, 119, 120, 127, 128, 176, 1000])
