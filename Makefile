@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml setup.py
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -c "import subprocess, sys, tomllib; reqs = tomllib.load(open('pyproject.toml', 'rb'))['build-system']['requires']; subprocess.check_call([sys.executable, '-m', 'pip', 'install', '-q', *reqs])"
-	$(PY) -m pip install -q --no-build-isolation -e '.[test,parquet,plot,progress]'
+	HFT_NO_EXTENSIONS=1 $(PY) -m pip install -q --no-build-isolation -e '.[test,parquet,plot,progress]'
 	touch $(STAMP)
 
 build: $(STAMP)

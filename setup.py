@@ -6,6 +6,8 @@ boundscheck/wraparound themselves in their first line, so the choice is visible 
 Environment switches for development:
   HFT_BUILD_ONLY=hft.core.ring,hft.core.stats   compile only modules whose name starts so
   HFT_ANNOTATE=1                                write the cython -a HTML next to each .pyx
+  HFT_NO_EXTENSIONS=1                           build none (the Makefile's editable install:
+                                                its `build_ext --inplace` builds them once)
 """
 
 import os
@@ -25,6 +27,8 @@ def _module_name(pyx: Path) -> str:
 
 
 def _extensions() -> list[Extension]:
+    if os.environ.get("HFT_NO_EXTENSIONS") == "1":
+        return []
     only = [p for p in os.environ.get("HFT_BUILD_ONLY", "").split(",") if p]
     exts = []
     for pyx in sorted((ROOT / "hft").rglob("*.pyx")):
