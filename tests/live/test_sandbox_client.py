@@ -223,3 +223,33 @@ def test_closed_orders_are_forgotten_past_max_closed_orders(monkeypatch):
             assert len(s.fills) == 6 and _node_qty(h) == 0 == _venue_qty(h)
 
     _run(main())
+
+
+def test_a_quotes_message_in_fragments_reaches_the_engine_like_a_whole_one(monkeypatch):
+    # FrameListener checks for QUOTES once, on picows' buffer or on the joined fragments; the
+    # transport is used only to drop the link on an error, so none is given
+    from picows.picows import WSMsgType, _make_test_ws_frame
+
+    from hft.adapters.sandbox.hotpath import FrameListener
+    from hft.adapters.sandbox.protocol import FRAME_QUOTES, frame_header
+
+    async def main():
+        node, strategy = _node("ws://127.0.0.1:9", monkeypatch)
+        client = node.exec_engine.client("SANDBOX")
+        client.live = True
+        strategy.start()  # subscribed; the node is not started, so nothing connects
+        listener = FrameListener(client, lambda data, rx: None)
+        payload = _quote(1) + _quote(2)
+        message = frame_header(FRAME_QUOTES, len(payload)) + payload
+        binary, continuation = WSMsgType.BINARY, WSMsgType.CONTINUATION
+        listener.on_ws_frame(None, _make_test_ws_frame(binary, message, True, False))
+        assert client.quotes_received == 2 and strategy.quotes == 2
+        half = len(message) // 2
+        listener.on_ws_frame(None, _make_test_ws_frame(binary, message[:half], False,
+                                                              False))
+        assert client.quotes_received == 2
+        listener.on_ws_frame(None, _make_test_ws_frame(continuation, message[half:],
+                                                              True, False))
+        assert client.quotes_received == 4 and strategy.quotes == 4
+
+    _run(main())

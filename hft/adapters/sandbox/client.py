@@ -51,7 +51,7 @@ from hft.adapters.sandbox.auth import Signer, load_secrets
 from hft.adapters.sandbox.hotpath import ClientCore, FrameListener
 from hft.adapters.sandbox.protocol import (
     FRAME_CANCEL, FRAME_ERROR, FRAME_HELLO, FRAME_ORDER, FRAME_QUERY, FRAME_QUERY_REPLY,
-    FRAME_QUOTES, FRAME_REPORTS, FRAME_TRADES, FRAME_WELCOME, QUERY_FILLS_SINCE,
+    FRAME_REPORTS, FRAME_TRADES, FRAME_WELCOME, QUERY_FILLS_SINCE,
     QUERY_OPEN_ORDERS, QUERY_POSITIONS, REPORT_ACCEPTED, REPORT_CANCELED, REPORT_EXPIRED,
     REPORT_FILLED, REPORT_REJECTED, REPORT_TRIGGERED, REPORT_UPDATED, Cancel, Hello, Query,
     RejectReason, decode_frame,
@@ -698,12 +698,7 @@ class SandboxClient(ClientCore, ExecutionClient):
         await link.run(self._on_frame)
 
     def _on_frame(self, data: bytes, rx_ns: int) -> None:
-        if len(data) > 3 and data[3] == FRAME_QUOTES:
-            # checked and dispatched in C (ClientCore), only while LIVE: the strategy resumes
-            # after reconciliation. Quotes from the link never get here (FrameListener hands
-            # them to ClientCore from picows' buffer): this is for frames given by hand
-            self._on_quotes(data, rx_ns)
-            return
+        # every frame but QUOTES: FrameListener hands those to ClientCore.on_quote_frame
         frame = decode_frame(data)
         ft = frame.frame_type
         if ft == FRAME_REPORTS:

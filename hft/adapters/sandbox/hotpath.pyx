@@ -149,12 +149,6 @@ cdef class ClientCore(WireFirstClient):
             self._rx_ns = 0
         return 0
 
-    def _on_quotes(self, const uint8_t[::1] frame, int64_t rx_ns) -> None:
-        """Handle one QUOTES frame given as bytes (the websockets link's path)."""
-        if frame.shape[0] == 0:
-            raise ValueError("quotes frame: empty, expected a 16-byte header")
-        self.on_quote_frame(&frame[0], frame.shape[0], rx_ns)
-
     # -- outbound -------------------------------------------------------------------------
 
     cdef int64_t _now(self) except? -1:
@@ -249,8 +243,9 @@ cdef class ClientCore(WireFirstClient):
 cdef class FrameListener(WSListener):
     """Receive the venue's frames from picows as it parses them (no queue, no task to wake).
 
-    Quote frames go to `core.on_quote_frame` from picows' buffer; any other binary message (a
-    fragmented one joined first) goes to `on_message(bytes, rx_perf_ns)`. A close frame, a text
+    A binary message (a fragmented one joined first) that is a QUOTES frame goes to
+    `core.on_quote_frame`, from picows' buffer when it came whole; any other goes to
+    `on_message(bytes, rx_perf_ns)`. A close frame, a text
     frame or an exception from a handler ends the session: `closed` gets the exception.
     """
 
@@ -259,7 +254,7 @@ cdef class FrameListener(WSListener):
     cdef public object closed
     cdef list _parts
 
-    def __init__(self, ClientCore core, on_message):
+    def __init__(self, ClientCore core not None, on_message):
         self.core = core
         self.on_message = on_message
         self.closed = asyncio.get_running_loop().create_future()
@@ -274,16 +269,10 @@ cdef class FrameListener(WSListener):
         cdef int64_t rx = _perf_ns()
         cdef WSMsgType kind = frame.msg_type
         cdef const uint8_t *p
+        cdef Py_ssize_t n
+        cdef bytes data = None
         if kind == WSMsgType.BINARY and frame.fin and self._parts is None:
-            p = <const uint8_t *>frame.payload_ptr
-            if frame.payload_size > 3 and p[3] == FRAME_QUOTES and self.core is not None:
-                try:
-                    self.core.on_quote_frame(p, frame.payload_size, rx)
-                except Exception as e:  # end the session with it, as a reader task would
-                    self._end(e)
-                    transport.disconnect(False)
-                return
-            data = frame.get_payload_as_bytes()
+            p, n = <const uint8_t *>frame.payload_ptr, frame.payload_size  # picows' buffer
         elif kind == WSMsgType.BINARY or (kind == WSMsgType.CONTINUATION
                                           and self._parts is not None):
             # a fragmented message (the venue does not send these, RFC 6455 allows them)
@@ -293,6 +282,7 @@ cdef class FrameListener(WSListener):
             if not frame.fin:
                 return
             data, self._parts = b"".join(self._parts), None
+            p, n = <const uint8_t *><const char *>data, len(data)
         elif kind == WSMsgType.CLOSE:
             code = frame.get_close_code()
             self._end(ConnectionError(f"venue closed the link: code {code}"))
@@ -306,8 +296,11 @@ cdef class FrameListener(WSListener):
         else:
             return  # ping / pong: picows answers pings itself
         try:
-            self.on_message(data, rx)
-        except Exception as e:
+            if n > 3 and p[3] == FRAME_QUOTES:
+                self.core.on_quote_frame(p, n, rx)
+            else:
+                self.on_message(frame.get_payload_as_bytes() if data is None else data, rx)
+        except Exception as e:  # end the session with it, as a reader task would
             self._end(e)
             transport.disconnect(False)
 
