@@ -48,8 +48,8 @@ from hft.model.objects cimport FIXED_MAX_PRECISION, pow10, price_new, quantity_n
 
 from hft.core.book import OrderBook
 
-__all__ = ["DataEngine", "DataHandler", "CompiledHandler", "BarAggregator", "TickBarAggregator", "VolumeBarAggregator",
-           "TimeBarAggregator"]
+__all__ = ["DataEngine", "DataHandler", "CompiledHandler", "BarAggregator", "TickBarAggregator",
+           "VolumeBarAggregator", "TimeBarAggregator"]
 
 cdef extern from "Python.h":
     Py_ssize_t _refcnt "Py_REFCNT"(PyObject *o)

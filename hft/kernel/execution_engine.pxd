@@ -74,3 +74,4 @@ cdef class ExecutionEngine:
     cdef void _dispatch(self, _Handlers handlers, OrderEvent event, list positions) except *
     cdef _Client _client_for(self, InstrumentId iid)
     cdef bint _submit_wire_first(self, Order order, _Client client) except -1
+    cdef int _mark_submitted(self, Order order) except -1

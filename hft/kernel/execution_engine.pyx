@@ -180,12 +180,7 @@ cdef class ExecutionEngine:
         if reason is not None:
             self._deny(order, reason)
             return False
-        cdef int64_t now = self.clock.now_ns()
-        cdef OrderEvent event = _event(OrderSubmitted, ORDER_EVENT_SUBMITTED, order,
-                                       self._event_id(), now)
-        order.apply(event)
-        self.orders_submitted += 1
-        self._dispatch(self._strategies.get(order.strategy_id), event, None)
+        self._mark_submitted(order)
         client.submit_order(order)
         return True
 
@@ -201,16 +196,21 @@ cdef class ExecutionEngine:
         cdef int status = (client.wire.wire_send(order) if client.wire is not None
                            else client.send_new(order))
         self.cache.add_order(order)
-        cdef OrderEvent event = _event(OrderSubmitted, ORDER_EVENT_SUBMITTED, order,
-                                       self._event_id(), self.clock.now_ns())
-        order.apply(event)
-        self.orders_submitted += 1
-        self._dispatch(self._strategies.get(order.strategy_id), event, None)
+        self._mark_submitted(order)
         if client.wire is not None:
             client.wire.wire_after(order, status)
         else:
             client.after_submit(order, status)
         return True
+
+    cdef int _mark_submitted(self, Order order) except -1:
+        # the order passed risk and goes to (or went to) its client: OrderSubmitted, told
+        cdef OrderEvent event = _event(OrderSubmitted, ORDER_EVENT_SUBMITTED, order,
+                                       self._event_id(), self.clock.now_ns())
+        order.apply(event)
+        self.orders_submitted += 1
+        self._dispatch(self._strategies.get(order.strategy_id), event, None)
+        return 0
 
     cdef _Client _client_for(self, InstrumentId iid):
         # the venue's client and its bound methods; the last instrument's is kept, so a run of

@@ -309,6 +309,8 @@ cdef class OrderFrameWriter:
     # the next nonce, then the order's whole signed frame (ValueError as `frame`)
     cdef bytes sign_next(self, Order order, uint32_t instrument_num, int price_precision,
                          int size_precision, uint32_t trader_num, int64_t ts_ms)
+    cdef bytes _signed(self, Order order, uint32_t instrument_num, int price_precision,
+                       int size_precision, uint32_t trader_num, int64_t ts_ms, uint64_t nonce)
 
 
 # Check a QUOTES frame of n bytes at buf and pass each record to engine.process_quote_record

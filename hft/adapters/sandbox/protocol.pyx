@@ -1008,13 +1008,8 @@ cdef class OrderFrameWriter:
 
         Raises ValueError as `body` does, and when no secret was set.
         """
-        if not self.keyed:
-            raise ValueError("order frame: no secret set, call set_secret first")
-        self._encode(order, instrument_num, price_precision, size_precision, trader_num, ts_ms,
-                     nonce)
-        hft_hmac_sha256(&self.mac, self.buf, ORDER_BODY_SIZE, self.buf + ORDER_BODY_SIZE,
-                        _SHA_ACCELERATED)
-        return (<char *>self.buf)[:ORDER_FRAME_SIZE]
+        return self._signed(order, instrument_num, price_precision, size_precision, trader_num,
+                            ts_ms, nonce)
 
     def next_nonce(self) -> int:
         """Add one to `nonce` (wrapping at 2**64) and return it."""
@@ -1023,11 +1018,17 @@ cdef class OrderFrameWriter:
 
     cdef bytes sign_next(self, Order order, uint32_t instrument_num, int price_precision,
                          int size_precision, uint32_t trader_num, int64_t ts_ms):
+        self.nonce += 1
+        return self._signed(order, instrument_num, price_precision, size_precision, trader_num,
+                            ts_ms, self.nonce)
+
+    cdef bytes _signed(self, Order order, uint32_t instrument_num, int price_precision,
+                       int size_precision, uint32_t trader_num, int64_t ts_ms, uint64_t nonce):
+        # encode, check and sign into the buffer; the whole frame as bytes
         if not self.keyed:
             raise ValueError("order frame: no secret set, call set_secret first")
-        self.nonce += 1
         self._encode(order, instrument_num, price_precision, size_precision, trader_num, ts_ms,
-                     self.nonce)
+                     nonce)
         hft_hmac_sha256(&self.mac, self.buf, ORDER_BODY_SIZE, self.buf + ORDER_BODY_SIZE,
                         _SHA_ACCELERATED)
         return (<char *>self.buf)[:ORDER_FRAME_SIZE]

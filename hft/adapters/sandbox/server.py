@@ -273,10 +273,14 @@ class _Session:
             return False
         ws.protocol.send_binary(frame_header(FRAME_QUOTES, len(payload)) + payload)
         ws.send_data()
+        self._count_sent(payload)
+        return True
+
+    def _count_sent(self, payload: bytes) -> None:
+        # one QUOTES frame of these records has been written
         stats = self.server.stats
         stats["quote_frames"] += 1
         stats["quotes_sent"] += len(payload) // QUOTE_RECORD_SIZE
-        return True
 
     def close(self, code: int, reason: str) -> None:
         """Close after the queued replies are written."""
@@ -287,7 +291,6 @@ class _Session:
     async def writer(self) -> None:
         ws = self.ws
         batch = self.server.config.max_batch * QUOTE_RECORD_SIZE
-        stats = self.server.stats
         try:
             while True:
                 if not self.out and not self.quotes:
@@ -303,8 +306,7 @@ class _Session:
                     payload = bytes(self.quotes[:n])
                     del self.quotes[:n]
                     await ws.send(frame_header(FRAME_QUOTES, n) + payload)
-                    stats["quote_frames"] += 1
-                    stats["quotes_sent"] += n // QUOTE_RECORD_SIZE
+                    self._count_sent(payload)
                 elif self.closing:
                     self.quotes.clear()
             await ws.close(self.close_code, self.close_reason)
@@ -793,7 +795,8 @@ def run_cli(args) -> int:
             maker_fee_bps=args.maker_fee_bps, taker_fee_bps=args.taker_fee_bps,
             faults=FaultConfig(drop_after=args.drop_after, drop_times=args.drop_times,
                                drop_unread=args.drop_unread, mute_after=args.mute_after,
-                               mute_count=args.mute_count, delay_ms=args.delay_ms, reject_fraction=args.reject_fraction,
+                               mute_count=args.mute_count, delay_ms=args.delay_ms,
+                               reject_fraction=args.reject_fraction,
                                duplicate_fraction=args.duplicate_fraction,
                                reorder=args.reorder, seed=args.fault_seed))
         server = SandboxServer(config, secrets)
