@@ -1,11 +1,5 @@
 """The run starts the node at the first record's time, so timers count from the data."""
 
-from pathlib import Path
-
-from hft import TradingNode, load_config
-
-DATA = Path(__file__).resolve().parents[2] / "examples" / "data" / "eurusd-histdata-ticks-20200101.csv"
-
 STRATEGY = '''
 from hft import Strategy, StrategyConfig
 
@@ -24,33 +18,8 @@ class Ticker(Strategy):
         self.fired.append(event.ts_event)
 '''
 
-CONFIG = """
-[[instruments]]
-id = "EURUSD.SIM"
-kind = "fx"
-price_precision = 5
-size_precision = 0
-quote_currency = "USD"
-[[venues]]
-name = "SIM"
-starting_balances = ["100000 USD"]
-[[data]]
-path = "{data}"
-kind = "quotes"
-instrument_id = "EURUSD.SIM"
-[[strategies]]
-path = "runner_ticker:Ticker"
-config = {{instrument_id = "EURUSD.SIM"}}
-"""
-
-
-def test_timer_set_in_on_start_counts_from_the_first_record(tmp_path, monkeypatch):
-    (tmp_path / "runner_ticker.py").write_text(STRATEGY)
-    monkeypatch.syspath_prepend(str(tmp_path))
-    cfg = tmp_path / "ticker.toml"
-    cfg.write_text(CONFIG.format(data=DATA))
-    node = TradingNode(load_config(cfg))
-    node.run()
+def test_timer_set_in_on_start_counts_from_the_first_record(run_on_sample):
+    node = run_on_sample("runner_ticker", "Ticker", STRATEGY)
     (strategy,) = node.strategies
     first_ns = 1_577_916_000_065_000_000  # 2020-01-01 22:00:00.065 UTC, the file's first row
     assert strategy.started_ns == first_ns

@@ -3,14 +3,9 @@
 The run refills the cache's last QuoteTick in place when nothing else holds it
 (DataEngine.process_quote_record); a strategy that keeps some quotes must see each as it was.
 """
-from pathlib import Path
-
 import numpy as np
 
-from hft import TradingNode, load_config
 from hft.backtest.loaders import CsvSource
-
-DATA = Path(__file__).resolve().parents[2] / "examples" / "data" / "eurusd-histdata-ticks-20200101.csv"
 
 STRATEGY = '''
 from hft import Strategy, StrategyConfig
@@ -31,38 +26,10 @@ class Keeper(Strategy):
             self.kept.append(quote)
 '''
 
-CONFIG = """
-[[instruments]]
-id = "EURUSD.SIM"
-kind = "fx"
-price_precision = 5
-size_precision = 0
-quote_currency = "USD"
-
-[[venues]]
-name = "SIM"
-starting_balances = ["100000 USD"]
-
-[[data]]
-path = "{data}"
-kind = "quotes"
-instrument_id = "EURUSD.SIM"
-
-[[strategies]]
-path = "runner_keeper:Keeper"
-config = {{instrument_id = "EURUSD.SIM"}}
-"""
-
-
-def test_kept_quotes_keep_their_values_and_the_cache_holds_the_last(tmp_path, monkeypatch):
-    (tmp_path / "runner_keeper.py").write_text(STRATEGY)
-    monkeypatch.syspath_prepend(str(tmp_path))
-    cfg = tmp_path / "keeper.toml"
-    cfg.write_text(CONFIG.format(data=DATA))
-    node = TradingNode(load_config(cfg))
-    node.run()
+def test_kept_quotes_keep_their_values_and_the_cache_holds_the_last(run_on_sample, sample_csv):
+    node = run_on_sample("runner_keeper", "Keeper", STRATEGY)
     (strategy,) = node.strategies
-    rows = np.concatenate(list(CsvSource(str(DATA), instrument_id=1, kind="quotes",
+    rows = np.concatenate(list(CsvSource(str(sample_csv), instrument_id=1, kind="quotes",
                                          price_precision=5, size_precision=0)))
     expected = list(zip(rows["bid_price"].tolist(), rows["ask_price"].tolist(),
                         rows["ts_event"].tolist()))
