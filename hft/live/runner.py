@@ -49,6 +49,8 @@ class LiveRun:
         self.reason = ""
         self.graceful = True
         self.orders_left_open = 0
+        self.live_ns = 0   # when every client was live (or the connect wait ended)
+        self.busy_poll_turns = 0   # idle turns of the loop under busy_poll
 
     @property
     def duration_s(self) -> float:
@@ -223,6 +225,31 @@ def _summary(node: Any, run: LiveRun) -> str:
     return "\n".join(lines)
 
 
+async def _wait_clients_live(node: Any, stop: asyncio.Event, timeout_s: float,
+                             log: Any) -> None:
+    # until every client is connected and reconciled, a stop is asked for, or timeout_s;
+    # clients still down after that keep reconnecting while the run goes on
+    clients = [c for c in node.exec_engine.clients() if hasattr(c, "wait_live")]
+    if not clients or stop.is_set():
+        return
+    loop = asyncio.get_running_loop()
+    waits = [loop.create_task(c.wait_live()) for c in clients]
+    all_live = asyncio.gather(*waits)
+    stopped = loop.create_task(stop.wait())
+    try:
+        await asyncio.wait([all_live, stopped], timeout=timeout_s,
+                           return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        down = [getattr(c, "venue", c) for c, w in zip(clients, waits)
+                if not w.done() or w.cancelled() or w.exception() is not None]
+        for fut in (all_live, stopped):
+            fut.cancel()
+        await asyncio.gather(all_live, stopped, return_exceptions=True)
+    if down and not stop.is_set():
+        log.warning("clients not live within the connect timeout: the run goes on while "
+                    "they reconnect", venues=",".join(map(str, down)), timeout_s=timeout_s)
+
+
 async def run_live_async(node: Any, *, duration_s: float | None = None,
                          report_every_s: float | None = None, cancel_on_stop: bool = True,
                          stop_timeout_s: float = 5.0, connect_timeout_s: float = 30.0,
@@ -280,18 +307,10 @@ async def run_live_async(node: Any, *, duration_s: float | None = None,
         node.start()
         if time_handlers:
             _wrap_handlers(node, telemetry)
-        clients = [c for c in node.exec_engine.clients() if hasattr(c, "wait_live")]
-        waits = [loop.create_task(c.wait_live()) for c in clients]
         t0 = loop.time()
-        if waits:
-            wait_s = connect_timeout_s if duration_s is None else min(connect_timeout_s,
-                                                                      duration_s)
-            done, pending = await asyncio.wait(
-                waits + [loop.create_task(stop.wait())], timeout=wait_s,
-                return_when=asyncio.ALL_COMPLETED if not stop.is_set() else
-                asyncio.FIRST_COMPLETED)
-            for t in pending:
-                t.cancel()
+        await _wait_clients_live(node, stop, connect_timeout_s if duration_s is None
+                                 else min(connect_timeout_s, duration_s), log)
+        run.live_ns = time.time_ns()
         # what the node built to start (config, instruments, strategies, links) lives for the
         # whole run: move it out of the collector's sight so a full collection on the hot path
         # walks only what the run allocates
@@ -324,6 +343,7 @@ async def run_live_async(node: Any, *, duration_s: float | None = None,
     finally:
         if spinner is not None:
             spinner.stop()
+            run.busy_poll_turns = spinner.turns
         if collector is not None:
             collector.stop()
         if affinity is not None:

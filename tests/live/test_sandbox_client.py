@@ -7,6 +7,7 @@ the strategy hears something (no sleeps), each wait bounded by a timeout.
 from __future__ import annotations
 
 import asyncio
+import io
 
 import pytest
 
@@ -118,6 +119,29 @@ def test_quotes_in_orders_out_fills_back_position_right(monkeypatch):
             run = await h.finish()
             assert run.graceful
             assert tel.recorder("handler." + str(s.id)).count >= 3
+
+    _run(main())
+
+
+def test_a_timed_run_goes_steady_once_its_client_is_live(monkeypatch):
+    # busy poll, the periodic report and the idle collector start when the client is live,
+    # not when the connect timeout (30 s here) or the run's duration (1 s) has passed
+    async def main():
+        server = SandboxServer(secrets={KEY: SECRET}, instrument_id=1, price_precision=5,
+                               size_precision=0)
+        await server.start()
+        try:
+            node, _ = _node(server.url, monkeypatch)
+            out = io.StringIO()
+            run = await run_live_async(node, duration_s=1.0, connect_timeout_s=30.0,
+                                       report_every_s=0.1, busy_poll=True, out=out,
+                                       install_signals=False, stop_timeout_s=2.0)
+        finally:
+            await server.stop()
+        assert run.reason == "duration (1 s)" and run.graceful
+        assert 0 < run.live_ns - run.started_ns < 500_000_000
+        assert run.busy_poll_turns > 100
+        assert out.getvalue().count("latency (us)") >= 4   # reports every 0.1 s + the summary
 
     _run(main())
 
