@@ -242,9 +242,9 @@ async def _wait_clients_live(node: Any, stop: asyncio.Event, timeout_s: float,
     finally:
         down = [getattr(c, "venue", c) for c, w in zip(clients, waits)
                 if not w.done() or w.cancelled() or w.exception() is not None]
-        for fut in (all_live, stopped):
+        for fut in (all_live, stopped, *waits):
             fut.cancel()
-        await asyncio.gather(all_live, stopped, return_exceptions=True)
+        await asyncio.gather(all_live, stopped, *waits, return_exceptions=True)
     if down and not stop.is_set():
         log.warning("clients not live within the connect timeout: the run goes on while "
                     "they reconnect", venues=",".join(map(str, down)), timeout_s=timeout_s)

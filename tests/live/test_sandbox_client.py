@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import socket
 
 import pytest
 
@@ -142,6 +143,26 @@ def test_a_timed_run_goes_steady_once_its_client_is_live(monkeypatch):
         assert 0 < run.live_ns - run.started_ns < 500_000_000
         assert run.busy_poll_turns > 100
         assert out.getvalue().count("latency (us)") >= 4   # reports every 0.1 s + the summary
+
+    _run(main())
+
+
+def test_a_client_down_past_the_connect_timeout_is_named_and_the_run_goes_on(
+        monkeypatch, caplog):
+    async def main():
+        with socket.socket() as s:   # a port nothing listens on
+            s.bind(("127.0.0.1", 0))
+            url = f"ws://127.0.0.1:{s.getsockname()[1]}"
+        node, _ = _node(url, monkeypatch)
+        with caplog.at_level("WARNING"):
+            run = await run_live_async(node, duration_s=1.0, connect_timeout_s=0.2,
+                                       busy_poll=True, out=None, install_signals=False,
+                                       stop_timeout_s=0.5)
+        assert run.reason == "duration (1 s)"
+        assert 200_000_000 <= run.live_ns - run.started_ns < 900_000_000
+        assert run.busy_poll_turns > 100   # spinning from the timeout on, not from the end
+        assert any("not live within the connect timeout" in r.getMessage()
+                   and "SANDBOX" in r.getMessage() for r in caplog.records)
 
     _run(main())
 
