@@ -164,12 +164,17 @@ cdef inline int32_t risk_find(const RiskState *s, uint32_t instrument_id) noexce
 
 
 cdef int risk_check(RiskState *s, const OrderRecord *order, int64_t now_ns) noexcept nogil
+cdef int risk_check_amend(RiskState *s, const OrderRecord *before, const OrderRecord *after,
+                          int64_t now_ns) noexcept nogil
 
 
 cdef class RiskChecker:
     cdef RiskState risk
     cdef int32_t index_of(self, uint32_t instrument_id) except -1
     cdef str _describe(self, int code, const OrderRecord *o)
+    cdef void _fill(self, OrderRecord *rec, int side, int order_type, int flags,
+                    uint32_t instrument_id, int64_t quantity, int64_t price, int64_t trigger,
+                    int64_t ts_ns) noexcept
 
 
 cdef class TokenBucket:

@@ -121,6 +121,21 @@ class RiskChecker:
         trigger_price_raw: int = 0,
     ) -> tuple[int, str]:
         """Check one order at ts_ns; return (0, "") on pass, else (code, readable reason)."""
+    def check_amend(
+        self,
+        side: int,
+        order_type: int,
+        instrument_id: int,
+        quantity_before: int,
+        price_before: int,
+        quantity_after: int,
+        price_after: int,
+        ts_ns: int,
+        flags: int = 0,
+        trigger_before: int = 0,
+        trigger_after: int = 0,
+    ) -> tuple[int, str]:
+        """Check an amend of an open order (quantities left to fill); (0, "") on pass."""
     def check_record(self, record: bytes | bytearray | memoryview | npt.NDArray[np.uint8], ts_ns: int) -> tuple[int, str]:
         """Check one encoded 128-byte order record at ts_ns; return as `check` does."""
     def check_batch(

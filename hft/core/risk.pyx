@@ -91,16 +91,15 @@ cdef inline int _deny(RiskState *s, int code) noexcept nogil:
 
 # cdivision: the only division is by NS_PER_DAY, a non-zero constant; floor is fixed by hand.
 @cython.cdivision(True)
-cdef int risk_check(RiskState *s, const OrderRecord *order, int64_t now_ns) noexcept nogil:
-    """Check one order; on pass commit it (token, daily notional, open order) and return 0.
-
-    A denied order changes nothing but the counters (and rolls the UTC day, a pure function
-    of now_ns), so it never eats rate budget or daily notional.
-    """
+cdef int _judge(RiskState *s, const OrderRecord *order, double *notional_out,
+                InstrumentRisk **ins_out, bint amend) noexcept nogil:
+    # every rule but the daily notional and the rate token; commits nothing. An amend (the
+    # order as it would stand, quantity = what would be left to fill) skips the open-order
+    # count: the order is open already.
     cdef int64_t qty = order.quantity
     cdef uint8_t side = order.side
     cdef uint8_t order_type = order.order_type
-    cdef int64_t price = 0, position, projected, day
+    cdef int64_t price = 0, position, projected
     cdef double notional = 0.0
     cdef bint has_price, reduces
     cdef int32_t idx
@@ -117,6 +116,7 @@ cdef int risk_check(RiskState *s, const OrderRecord *order, int64_t now_ns) noex
     if idx < 0:
         return _deny(s, DENY_UNKNOWN_INSTRUMENT)
     ins = &s.instruments[idx]
+    ins_out[0] = ins
     if order.price_precision != ins.price_precision or order.size_precision != ins.size_precision:
         return _deny(s, DENY_PRECISION_MISMATCH)
     if ins.max_order_qty > 0 and qty > ins.max_order_qty:
@@ -159,26 +159,72 @@ cdef int risk_check(RiskState *s, const OrderRecord *order, int64_t now_ns) noex
         return _deny(s, DENY_MAX_ORDER_NOTIONAL)
     if ins.max_position > 0 and not reduces and (projected > ins.max_position or projected < -ins.max_position):
         return _deny(s, DENY_MAX_POSITION)
-    if ins.max_open_orders > 0 and ins.open_orders >= ins.max_open_orders:
+    if not amend and ins.max_open_orders > 0 and ins.open_orders >= ins.max_open_orders:
         return _deny(s, DENY_MAX_OPEN_ORDERS)
+    notional_out[0] = notional
+    return DENY_NONE
 
+
+@cython.cdivision(True)
+cdef inline int _commit(RiskState *s, double added_notional, int64_t now_ns) noexcept nogil:
+    # the daily notional (rolled at the UTC day), then the rate token: the only check that
+    # commits, so it is taken only by a request that passed everything else
+    cdef int64_t day = now_ns // NS_PER_DAY
     # C truncates toward zero: step back one day for a negative now_ns inside a day.
-    day = now_ns // NS_PER_DAY
     if day * NS_PER_DAY > now_ns:
         day -= 1
     if day > s.day:
         s.day = day
         s.daily_notional = 0.0
-    if s.max_daily_notional > 0.0 and s.daily_notional + notional > s.max_daily_notional:
+    if s.max_daily_notional > 0.0 and s.daily_notional + added_notional > s.max_daily_notional:
         return _deny(s, DENY_DAILY_NOTIONAL)
-    # Last: the token is the only check that commits, so it is taken only by an order that
-    # passes everything else.
     if s.rate_limited and not bucket_try_take(&s.order_rate, now_ns, 1):
         return _deny(s, DENY_RATE_LIMIT)
-
-    s.daily_notional += notional
-    ins.open_orders += 1
+    s.daily_notional += added_notional
     return DENY_NONE
+
+
+cdef int risk_check(RiskState *s, const OrderRecord *order, int64_t now_ns) noexcept nogil:
+    """Check one order; on pass commit it (token, daily notional, open order) and return 0.
+
+    A denied order changes nothing but the counters (and rolls the UTC day, a pure function
+    of now_ns), so it never eats rate budget or daily notional.
+    """
+    cdef double notional = 0.0
+    cdef InstrumentRisk *ins = NULL
+    cdef int code = _judge(s, order, &notional, &ins, False)
+    if code == DENY_NONE:
+        code = _commit(s, notional, now_ns)
+        if code == DENY_NONE:
+            ins.open_orders += 1
+    return code
+
+
+cdef int risk_check_amend(RiskState *s, const OrderRecord *before, const OrderRecord *after,
+                          int64_t now_ns) noexcept nogil:
+    """Check an amend of an open order; on pass commit it (token, notional added) and return 0.
+
+    `after` is the order as it would stand, `before` as it stands, each with quantity = what
+    is left to fill. `after` meets every rule a new order meets but the open-order count (the
+    order is open already); the daily notional grows by the amend's increase only, and the
+    amend takes a rate token (it is one more request to the venue).
+    """
+    cdef double notional_after = 0.0, notional_before = 0.0
+    cdef InstrumentRisk *ins = NULL
+    cdef int code = _judge(s, after, &notional_after, &ins, True)
+    if code != DENY_NONE:
+        return code
+    # what the order stood for: the same pricing rule, none of the rules (already passed)
+    if before.order_type == ORDER_TYPE_STOP_MARKET:
+        notional_before = <double>before.trigger_price
+    elif before.order_type != ORDER_TYPE_MARKET:
+        notional_before = <double>before.price
+    elif ins.has_reference:
+        notional_before = <double>ins.reference_price
+    notional_before = fabs(notional_before * ins.price_scale * <double>before.quantity
+                           * ins.size_scale)
+    return _commit(s, notional_after - notional_before if notional_after > notional_before
+                   else 0.0, now_ns)
 
 
 cdef inline int64_t _pow10(int n) noexcept nogil:
@@ -453,10 +499,43 @@ cdef class RiskChecker:
         committed: it takes a rate token, adds to today's notional and counts as open.
         """
         cdef OrderRecord rec
-        cdef int32_t idx = risk_find(&self.risk, instrument_id)
         if not (0 <= side <= 255 and 0 <= order_type <= 255 and 0 <= flags <= ORDER_FLAGS_MASK):
             raise ValueError(f"order: side {side}, order_type {order_type} or flags {flags} out of range")
-        memset(&rec, 0, sizeof(OrderRecord))
+        self._fill(&rec, side, order_type, flags, instrument_id, quantity_raw, price_raw,
+                   trigger_price_raw, ts_ns)
+        cdef int code = risk_check(&self.risk, &rec, ts_ns)
+        if code == DENY_NONE:
+            return _PASSED
+        return _CODES[code], self._describe(code, &rec)
+
+    def check_amend(self, int side, int order_type, uint32_t instrument_id,
+                    int64_t quantity_before, int64_t price_before,
+                    int64_t quantity_after, int64_t price_after, int64_t ts_ns, int flags=0,
+                    int64_t trigger_before=0, int64_t trigger_after=0) -> tuple:
+        """Check an amend of an open order at ts_ns; return (0, "") on pass, else (code, reason).
+
+        Quantities are what is left to fill before and after the amend, raw at the
+        instrument's precisions like the prices. The order after the amend meets every rule
+        a new order meets but the open-order count; a pass takes a rate token and adds the
+        amend's increase of notional (none when it shrinks) to today's.
+        """
+        cdef OrderRecord before, after
+        if not (0 <= side <= 255 and 0 <= order_type <= 255 and 0 <= flags <= ORDER_FLAGS_MASK):
+            raise ValueError(f"order: side {side}, order_type {order_type} or flags {flags} out of range")
+        self._fill(&before, side, order_type, flags, instrument_id, quantity_before,
+                   price_before, trigger_before, ts_ns)
+        self._fill(&after, side, order_type, flags, instrument_id, quantity_after, price_after,
+                   trigger_after, ts_ns)
+        cdef int code = risk_check_amend(&self.risk, &before, &after, ts_ns)
+        if code == DENY_NONE:
+            return _PASSED
+        return _CODES[code], self._describe(code, &after)
+
+    cdef void _fill(self, OrderRecord *rec, int side, int order_type, int flags,
+                    uint32_t instrument_id, int64_t quantity, int64_t price, int64_t trigger,
+                    int64_t ts_ns) noexcept:
+        cdef int32_t idx = risk_find(&self.risk, instrument_id)
+        memset(rec, 0, sizeof(OrderRecord))
         rec.version = ENCODING_VERSION
         rec.record_type = RECORD_ORDER
         rec.time_in_force = TIF_GTC
@@ -464,17 +543,13 @@ cdef class RiskChecker:
         rec.order_type = <uint8_t>order_type
         rec.flags = <uint8_t>flags
         rec.instrument_id = instrument_id
-        rec.price = price_raw
-        rec.trigger_price = trigger_price_raw
-        rec.quantity = quantity_raw
+        rec.price = price
+        rec.trigger_price = trigger
+        rec.quantity = quantity
         rec.ts_init = ts_ns
         if idx >= 0:
             rec.price_precision = self.risk.instruments[idx].price_precision
             rec.size_precision = self.risk.instruments[idx].size_precision
-        cdef int code = risk_check(&self.risk, &rec, ts_ns)
-        if code == DENY_NONE:
-            return _PASSED
-        return _CODES[code], self._describe(code, &rec)
 
     def check_record(self, const uint8_t[::1] record, int64_t ts_ns) -> tuple:
         """Check one encoded 128-byte order record at ts_ns; return as `check` does."""

@@ -549,3 +549,67 @@ def test_bucket_never_allows_more_than_burst_plus_rate_times_elapsed(rate_milli,
             taken += n
         # integer form of taken <= burst + rate * now / 1e9
         assert taken * 1000 * S <= burst * 1000 * S + rate_milli * now
+
+
+# ---- amends of an open order ----------------------------------------------------------------
+
+def _amend(checker, before_qty=1, after_qty=1, before_px=10_000, after_px=10_000, ts=T0,
+           side=BUY, flags=0):
+    return checker.check_amend(side, LIMIT, INST, before_qty, before_px, after_qty, after_px, ts,
+                               flags)
+
+
+def test_an_amend_meets_the_rules_of_a_new_order_at_its_new_values():
+    assert _amend(_checker(max_order_qty=10), after_qty=11)[0] == DENY_MAX_ORDER_QTY
+    assert _amend(_checker(max_order_qty=10), after_qty=10)[0] == DENY_NONE
+    assert _amend(_checker(price_band=0.05), after_px=10_501)[0] == DENY_PRICE_BAND
+    assert _amend(_checker(max_order_notional=1_000.0), after_qty=11)[0] == \
+        DENY_MAX_ORDER_NOTIONAL
+    checker = _checker(max_position=10)
+    checker.set_position(INST, 8)
+    assert _amend(checker, before_qty=2, after_qty=3)[0] == DENY_MAX_POSITION
+    halted = _checker()
+    halted.set_state(TRADING_HALTED)
+    assert _amend(halted)[0] == DENY_HALTED
+    code, reason = _amend(_checker(max_order_qty=10), after_qty=11)
+    assert "11" in reason and "10" in reason
+
+
+def test_an_amend_is_not_one_more_open_order():
+    checker = _checker(max_open_orders=1)
+    assert _limit(checker)[0] == DENY_NONE
+    assert _limit(checker)[0] == DENY_MAX_OPEN_ORDERS   # a second order would be too many
+    assert _amend(checker, after_qty=5)[0] == DENY_NONE   # amending the first is not
+    assert checker.open_orders(INST) == 1
+
+
+def test_an_amend_adds_only_its_increase_to_the_daily_notional():
+    checker = _checker()
+    checker.set_account_limits(max_daily_notional=2_000.0, now_ns=T0)
+    assert _limit(checker, qty=5)[0] == DENY_NONE                  # 500.00
+    assert checker.daily_notional == pytest.approx(500.0)
+    assert _amend(checker, before_qty=5, after_qty=8)[0] == DENY_NONE    # +300.00
+    assert checker.daily_notional == pytest.approx(800.0)
+    assert _amend(checker, before_qty=8, after_qty=2)[0] == DENY_NONE    # shrinks: +0
+    assert checker.daily_notional == pytest.approx(800.0)
+    assert _amend(checker, before_qty=2, after_qty=15)[0] == DENY_DAILY_NOTIONAL  # +1300.00
+    assert checker.daily_notional == pytest.approx(800.0)
+
+
+def test_an_amend_takes_a_rate_token_and_a_denied_one_takes_none():
+    checker = _checker(max_order_qty=10)
+    checker.set_account_limits(orders_per_s=1, order_burst=2, now_ns=T0)
+    assert _amend(checker, after_qty=11)[0] == DENY_MAX_ORDER_QTY   # no token taken
+    assert _limit(checker)[0] == DENY_NONE
+    assert _amend(checker, after_qty=2)[0] == DENY_NONE
+    assert _amend(checker, after_qty=3)[0] == DENY_RATE_LIMIT
+
+
+@given(before=st.integers(1, 10_000), after=st.integers(1, 10_000),
+       px=st.integers(9_600, 10_400))
+def test_an_amend_passes_exactly_when_a_new_order_of_its_values_would(before, after, px):
+    # with no open-order or daily limit in play, the amend's verdict is the new order's
+    limits = dict(max_order_qty=5_000, max_order_notional=400_000.0, price_band=0.03)
+    amend = _amend(_checker(**limits), before_qty=before, after_qty=after, after_px=px)
+    fresh = _limit(_checker(**limits), qty=after, price=px)
+    assert amend == fresh
