@@ -58,6 +58,7 @@ cdef class ExecutionEngine:
     cdef uint64_t _next_event_id
     cdef readonly int64_t orders_submitted
     cdef readonly int64_t orders_denied
+    cdef readonly int64_t modifies_denied   # amends refused by the risk check
     cdef readonly int64_t events_processed
     cdef readonly int64_t events_dropped
 
@@ -67,6 +68,7 @@ cdef class ExecutionEngine:
     cdef uint64_t _event_id(self) noexcept
     cdef Position _new_position(self, Instrument ins, StrategyId sid)
     cdef void _deny(self, Order order, str reason) except *
+    cdef void _refuse_modify(self, Order order, str reason) except *
     cdef list _apply_fill(self, Order order, OrderFilled fill)
     cdef void _apply_account(self, object account, Instrument ins, Position pos,
                              OrderFilled fill, object realized) except *

@@ -27,6 +27,7 @@ class ExecutionEngine:
     trader_id: TraderId
     orders_submitted: int
     orders_denied: int
+    modifies_denied: int
     events_processed: int
     events_dropped: int
     def __init__(self, clock: Clock, cache: Cache, portfolio: Portfolio, risk: RiskEngine,

@@ -34,13 +34,14 @@ from hft.kernel.portfolio cimport Portfolio
 from hft.kernel.risk_engine cimport RiskEngine
 from hft.model.account cimport Account, MarginAccount
 from hft.model.enums cimport (
-    ORDER_EVENT_DENIED, ORDER_EVENT_FILLED, ORDER_EVENT_PENDING_CANCEL, ORDER_EVENT_PENDING_UPDATE,
-    ORDER_EVENT_SUBMITTED, OrderEventKind, ORDER_STATUS_CANCELED, ORDER_STATUS_DENIED, ORDER_STATUS_EXPIRED,
+    ORDER_EVENT_DENIED, ORDER_EVENT_FILLED, ORDER_EVENT_MODIFY_REJECTED, ORDER_EVENT_PENDING_CANCEL,
+    ORDER_EVENT_PENDING_UPDATE, ORDER_EVENT_SUBMITTED, ORDER_EVENT_UPDATED, OrderEventKind, ORDER_STATUS_CANCELED, ORDER_STATUS_DENIED, ORDER_STATUS_EXPIRED,
     ORDER_STATUS_FILLED, ORDER_STATUS_INITIALIZED, ORDER_STATUS_PENDING_CANCEL,
     ORDER_STATUS_REJECTED,
 )
 from hft.model.events cimport (
-    OrderDenied, OrderEvent, OrderFilled, OrderPendingCancel, OrderPendingUpdate, OrderSubmitted,
+    OrderDenied, OrderEvent, OrderFilled, OrderModifyRejected, OrderPendingCancel,
+    OrderPendingUpdate, OrderSubmitted,
 )
 from hft.model.identifiers cimport (
     ClientOrderIdGenerator, InstrumentId, PositionId, StrategyId, TraderId, identifier_new,
@@ -252,7 +253,12 @@ cdef class ExecutionEngine:
 
     def modify_order(self, Order order not None, Quantity quantity=None, Price price=None,
                      Price trigger_price=None) -> None:
-        """Ask the venue to amend an open order (None keeps a field); closed orders are ignored."""
+        """Ask the venue to amend an open order (None keeps a field); closed orders are ignored.
+
+        The amend is risk-checked first (`RiskEngine.check_modify`): a refused one ends in
+        OrderModifyRejected with the reason, right after its OrderPendingUpdate, and never
+        reaches the venue.
+        """
         if _is_closed(order) or order._status == ORDER_STATUS_INITIALIZED:
             return
         if quantity is None and price is None and trigger_price is None:
@@ -266,7 +272,23 @@ cdef class ExecutionEngine:
         event._venue_order_id = order.venue_order_id
         order.apply(event)
         self._dispatch(self._strategies.get(order.strategy_id), event, None)
+        cdef str reason = self.risk.check_modify(order, quantity, price, trigger_price)
+        if reason is not None:
+            self._refuse_modify(order, reason)
+            return
         client.modify_order(order, quantity, price, trigger_price)
+
+    cdef void _refuse_modify(self, Order order, str reason) except *:
+        cdef OrderEvent event = _event(OrderModifyRejected, ORDER_EVENT_MODIFY_REJECTED, order,
+                                       self._event_id(), self.clock.now_ns())
+        event._reason = reason
+        event._venue_order_id = order.venue_order_id
+        order.apply(event)
+        self.cache.update_order(order)
+        self.modifies_denied += 1
+        self._log.warning("amend refused", client_order_id=order.client_order_id.value,
+                          reason=reason)
+        self._dispatch(self._strategies.get(order.strategy_id), event, None)
 
     # -- inbound --------------------------------------------------------------------------
 
@@ -291,6 +313,8 @@ cdef class ExecutionEngine:
         cdef list positions = None
         if event._kind == ORDER_EVENT_FILLED:
             positions = self._apply_fill(order, <OrderFilled>event)
+        if event._kind == ORDER_EVENT_UPDATED or event._kind == ORDER_EVENT_MODIFY_REJECTED:
+            self.risk.on_modify_result(order, event._kind == ORDER_EVENT_UPDATED)
         if was_open and _is_closed(order):
             self.risk.on_order_closed(order)
         self._dispatch(self._strategies.get(order.strategy_id), event, positions)

@@ -2,7 +2,9 @@
 
 `check_order(order)` returns None when the order may go, else the reason text that the
 execution engine puts in an `OrderDenied` (the strategy sees it in `on_order_event`; nothing
-raises into strategy code). Two layers, in this order:
+raises into strategy code); `check_modify(order, quantity, price, trigger_price)` does the same
+for an amend, whose refusal becomes an `OrderModifyRejected` (docs/risk.md, "Amends"). Two
+layers, in this order:
 
 1. the instrument: known to the cache, price on the tick and at the price precision,
    quantity a lot multiple within min/max, notional above the minimum (`Instrument.check_order`);
@@ -33,13 +35,13 @@ filled quantity) or closes. Cash accounts are not checked here.
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t
 
 from hft.core.encoding cimport SIDE_BUY, OrderRecord
-from hft.core.risk cimport DENY_NONE, RiskChecker, risk_check, risk_find
+from hft.core.risk cimport DENY_NONE, RiskChecker, risk_check, risk_check_amend, risk_find
 from hft.kernel.cache cimport Cache
 from hft.kernel.clock cimport Clock
 from hft.model.account cimport MarginAccount, MarginBook, MarginLeg, leg_margin_raw
 from hft.model.data cimport QuoteTick, TradeTick
 from hft.model.instruments cimport CHECK_OK, Instrument
-from hft.model.objects cimport Currency, fixed_rescale
+from hft.model.objects cimport Currency, Price, Quantity, fixed_rescale
 from hft.model.orders cimport Order
 
 from decimal import Decimal
@@ -80,6 +82,7 @@ cdef class RiskEngine:
         self._numeric = {}
         self._next_numeric = 1
         self._held = {}
+        self._amends = {}
         self._hold_raw = 0
         if config is not None:
             rate = config.orders_per_second
@@ -172,7 +175,7 @@ cdef class RiskEngine:
         cdef object account = self.cache._accounts.get(ins.id.venue.value)
         cdef bint on_margin = account is not None and isinstance(account, MarginAccount)
         if on_margin:
-            reason = self._check_margin(order, ins, px, trig, qty, <MarginAccount>account)
+            reason = self._check_margin(order, ins, px, trig, qty, <MarginAccount>account, 0)
             if reason is not None:
                 self.denied += 1
                 return reason
@@ -201,8 +204,111 @@ cdef class RiskEngine:
         return self.checker._describe(code, &rec).replace(f"instrument {num}",
                                                           f"instrument {ins.id.value}")
 
+    cpdef str check_modify(self, Order order, Quantity quantity, Price price,
+                           Price trigger_price):
+        """Return None when the amend may be sent, else why it is refused.
+
+        The order is judged as it would stand: `quantity` (its new total, above what is
+        filled), `price` and `trigger_price` (None keeps a field). The instrument's rules and
+        every core limit apply as to a new order, but the order is not counted open again;
+        the daily notional grows by the amend's increase only; the amend takes a rate token.
+        On a margin account the order's added initial margin at its new values must fit the
+        free margin plus what the order holds now; the hold moves to the new figure when the
+        venue confirms the amend (`on_modify_result`).
+        """
+        self.checked += 1
+        if self.bypass:
+            return None
+        cdef Instrument ins = self.cache.find_instrument(order.instrument_id)
+        if ins is None:
+            self.denied += 1
+            return f"instrument {order.instrument_id} is not known to the node"
+        cdef uint32_t num = self.numeric_of(ins)
+        cdef int64_t total = 0, filled = 0, left_before = 0, px = 0, trig = 0
+        cdef object new_qty = quantity if quantity is not None else order.quantity
+        cdef object new_px = price if price is not None else order.price
+        cdef object new_trig = trigger_price if trigger_price is not None \
+            else order.trigger_price
+        cdef str reason = ins.check_order(new_px, new_qty)
+        if reason is None and new_trig is not None:
+            reason = ins.check_order(new_trig, new_qty)
+            if reason is not None:
+                reason = "trigger " + reason
+        if reason is None and not (
+                fixed_rescale(new_qty.raw, new_qty.precision, ins.size_precision, &total)
+                and fixed_rescale(order.filled_qty_raw, order.size_precision,
+                                  ins.size_precision, &filled)
+                and fixed_rescale(order.quantity_raw, order.size_precision, ins.size_precision,
+                                  &left_before)
+                and (new_px is None or fixed_rescale(new_px.raw, new_px.precision,
+                                                     ins.price_precision, &px))
+                and (new_trig is None or fixed_rescale(new_trig.raw, new_trig.precision,
+                                                       ins.price_precision, &trig))):
+            reason = f"amend does not fit the precisions of {ins.id.value}"
+        if reason is None and total <= filled:
+            reason = (f"quantity {new_qty} is not above the {order.filled_qty} already filled")
+        if reason is not None:
+            self.denied += 1
+            return reason
+        left_before -= filled
+        cdef object account = self.cache._accounts.get(ins.id.venue.value)
+        cdef bint on_margin = account is not None and isinstance(account, MarginAccount)
+        cdef list held = self._held.get(order.client_order_id)
+        if on_margin:
+            reason = self._check_margin(order, ins, px, trig, total - filled,
+                                        <MarginAccount>account, held[2] if held else 0)
+            if reason is not None:
+                self.denied += 1
+                return reason
+        cdef int32_t idx = risk_find(&self.checker.risk, num)
+        if idx < 0:
+            self.register_instrument(ins)
+            idx = risk_find(&self.checker.risk, num)
+        self._refresh_reference(ins, idx)
+        cdef OrderRecord before, after
+        order.fill_record(&before, num, 0, 0)
+        before.quantity = left_before
+        before.price_precision = ins.price_precision
+        before.size_precision = ins.size_precision
+        if not (fixed_rescale(order.price_raw, order.price_precision, ins.price_precision,
+                              &before.price)
+                and fixed_rescale(order.trigger_price_raw, order.price_precision,
+                                  ins.price_precision, &before.trigger_price)):
+            before.price, before.trigger_price = px, trig  # judged at the new prices then
+        after = before
+        after.quantity = total - filled
+        after.price = px
+        after.trigger_price = trig
+        cdef int code = risk_check_amend(&self.checker.risk, &before, &after, self.clock.now_ns())
+        if code != DENY_NONE:
+            self.denied += 1
+            return self.checker._describe(code, &after).replace(f"instrument {num}",
+                                                                f"instrument {ins.id.value}")
+        if on_margin:
+            self._amends[order.client_order_id] = [account, self._hold_book, self._hold_raw,
+                                                   total - filled]
+        return None
+
+    cpdef void on_modify_result(self, Order order, bint accepted) except *:
+        """Move the order's held margin to its amended figure (accepted), or keep it."""
+        cdef list amend = self._amends.pop(order.client_order_id, None) if self._amends \
+            else None
+        if amend is None or not accepted:
+            return
+        cdef list held = self._held.get(order.client_order_id)
+        cdef object before = held[2] if held is not None else 0
+        if held is not None and held[1] is not amend[1]:
+            (<MarginAccount>held[0]).hold_order_margin(<MarginBook>held[1], -before)
+            before = 0
+        if amend[2] != before:
+            (<MarginAccount>amend[0]).hold_order_margin(<MarginBook>amend[1], amend[2] - before)
+        if amend[2] > 0:
+            self._held[order.client_order_id] = amend
+        elif held is not None:
+            del self._held[order.client_order_id]
+
     cdef str _check_margin(self, Order order, Instrument ins, int64_t px, int64_t trig,
-                           int64_t qty, MarginAccount account):
+                           int64_t qty, MarginAccount account, object credit):
         self._hold_raw = 0
         if order.reduce_only:
             return None
@@ -238,7 +344,7 @@ cdef class RiskEngine:
         self._refresh_marks(account)
         cdef Currency cur = leg.currency
         cdef object need = leg_margin_raw(leg, added, value_px, value_p)
-        cdef object free = account.free_margin_raw(leg.book)
+        cdef object free = account.free_margin_raw(leg.book) + credit
         if need > free:
             return (f"margin: order needs {_money(need, cur)} initial margin at leverage "
                     f"{account.leverage_for(ins.id)}, free margin is {_money(free, cur)} "
@@ -306,6 +412,8 @@ cdef class RiskEngine:
     cpdef void on_order_closed(self, Order order) except *:
         """Count down the open orders of the order's instrument; release its held margin."""
         cdef list entry
+        if self._amends:
+            self._amends.pop(order.client_order_id, None)
         if self._held:
             entry = self._held.pop(order.client_order_id, None)
             if entry is not None and entry[2] > 0:

@@ -93,3 +93,27 @@ def test_order_events_go_on_the_bus_when_subscribed():
     node.msgbus.subscribe(f"events.order.{s.id}", lambda e: seen.append(type(e).__name__))
     s.buy(EURUSD, 1000, "1.09000")
     assert seen == ["OrderSubmitted", "OrderAccepted"]
+
+
+def test_an_amend_past_a_risk_limit_is_refused_before_the_venue():
+    node, client, s = make_node(risk={"max_order_qty": "5000"})
+    order = s.buy(EURUSD, 1000, "1.09000")
+    s.modify_order(order, quantity=6000)
+    assert [n for n, _ in s.calls][-2:] == ["OrderPendingUpdate", "OrderModifyRejected"]
+    rejected, = s.named("OrderModifyRejected")
+    assert "6000" in rejected.reason and "5000" in rejected.reason
+    assert client.modified == []
+    assert str(order.quantity) == "1000" and order.status == OrderStatus.ORDER_STATUS_ACCEPTED
+    assert node.exec_engine.modifies_denied == 1
+    s.modify_order(order, quantity=5000)
+    assert [n for n, _ in s.calls][-1] == "OrderUpdated" and str(order.quantity) == "5000"
+
+
+def test_an_amend_to_no_more_than_the_filled_quantity_is_refused():
+    node, client, s = make_node()
+    order = s.buy(EURUSD, 1000, "1.09000")
+    client.fill(order, Quantity.from_str("400"), Price.from_str("1.09000"))
+    s.modify_order(order, quantity=400)
+    rejected, = s.named("OrderModifyRejected")
+    assert rejected.reason == "quantity 400 is not above the 400 already filled"
+    assert client.modified == []

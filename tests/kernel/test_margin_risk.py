@@ -114,3 +114,46 @@ def test_bad_leverage_settings_name_the_field(venue, path, detail):
         config_from_dict({"venues": [{"name": "SIM", **venue}]}, source="node.toml")
     assert e.value.key_path == path and detail in str(e.value)
     assert str(e.value).startswith(f"node.toml: {path}: ")
+
+
+def test_an_amend_reprices_the_margin_its_order_holds():
+    node, client, s = margin_node()
+    order = s.buy(EURUSD, 50_000, "1.09000")             # holds 5450.00
+    account = node.cache.account("SIM")
+    s.modify_order(order, quantity=80_000)                # 80000 x 1.09 / 10
+    assert len(s.named("OrderUpdated")) == 1
+    assert account.order_margin(USD) == Money("8720", USD)
+    s.modify_order(order, quantity=20_000, price="1.08000")   # 20000 x 1.08 / 10
+    assert account.order_margin(USD) == Money("2160", USD)
+    s.cancel_order(order)
+    assert account.order_margin(USD) == Money("0", USD)
+
+
+def test_an_amend_past_the_free_margin_is_refused_and_the_order_stays_as_it_was():
+    node, client, s = margin_node()
+    order = s.buy(EURUSD, 50_000, "1.09000")             # holds 5450.00 of 10000
+    account = node.cache.account("SIM")
+    s.modify_order(order, quantity=95_000)                # needs 10355.00: free 4550 + 5450 held
+    rejected, = s.named("OrderModifyRejected")
+    assert rejected.reason.startswith("margin: order needs 10355.00 USD initial margin at "
+                                      "leverage 10, free margin is 10000.00 USD")
+    assert client.modified == []
+    assert str(order.quantity) == "50000" and order.status == OrderStatus.ORDER_STATUS_ACCEPTED
+    assert account.order_margin(USD) == Money("5450", USD)
+    s.modify_order(order, quantity=91_000)                # 9919.00 fits
+    assert account.order_margin(USD) == Money("9919", USD)
+
+
+def test_a_venue_refusal_of_an_amend_leaves_the_held_margin():
+    node, client, s = margin_node()
+    order = s.buy(EURUSD, 50_000, "1.09000")
+    account = node.cache.account("SIM")
+    refuse = client.modify_order
+
+    def venue_refuses(o, quantity, price, trigger_price):   # passes risk, the venue says no
+        refuse(o, None, None, None)
+
+    client.modify_order = venue_refuses
+    s.modify_order(order, quantity=80_000)
+    assert len(s.named("OrderModifyRejected")) == 1
+    assert account.order_margin(USD) == Money("5450", USD)
