@@ -902,6 +902,9 @@ cdef int _rescale(int64_t *raw, int from_p, int to_p) noexcept nogil:
 
 # checked once: the HMAC below uses the CPU's SHA extensions when it has them
 cdef int _SHA_ACCELERATED = hft_sha256_accelerated()
+# below this many bytes a hash runs with the GIL held (releasing it costs more)
+cdef enum:
+    _NOGIL_MIN_BYTES = 65536
 
 
 def hmac_sha256(key, msg, bint portable=False) -> bytes:
@@ -939,12 +942,17 @@ cdef class HmacKey:
         hft_hmac_sha256_init(&self.state, &k[0], k.shape[0], _SHA_ACCELERATED)
 
     def digest(self, msg) -> bytes:
-        """Return HMAC-SHA256(key, msg)."""
+        """Return HMAC-SHA256(key, msg); the GIL is released only for long messages."""
         cdef const uint8_t[::1] m = memoryview(msg).cast("B")
         cdef uint8_t out[SIGNATURE_SIZE]
         cdef const uint8_t *mp = &m[0] if m.shape[0] else NULL
-        with nogil:
+        if m.shape[0] < _NOGIL_MIN_BYTES:
+            # a frame's signed part hashes in ~0.3 us: handing the GIL to another thread and
+            # waiting to get it back costs more than that
             hft_hmac_sha256(&self.state, mp, m.shape[0], out, _SHA_ACCELERATED)
+        else:
+            with nogil:
+                hft_hmac_sha256(&self.state, mp, m.shape[0], out, _SHA_ACCELERATED)
         return (<char *>out)[:SIGNATURE_SIZE]
 
     def __dealloc__(self):

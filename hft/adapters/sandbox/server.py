@@ -48,7 +48,7 @@ from hft.adapters.sandbox.protocol import (
     ErrorReply, QueryReply, Welcome, decode_frame, encode_frame, encode_record, frame_header,
     frame_status,
 )
-from hft.core.encoding import QUOTE_DTYPE, QUOTE_RECORD_SIZE
+from hft.core.encoding import QUOTE_DTYPE, QUOTE_RECORD_SIZE, encode_quote, validate_batch
 
 __all__ = ["FaultConfig", "SandboxServer", "VenueConfig", "check_host", "quote_source"]
 
@@ -642,13 +642,9 @@ class SandboxServer:
         elif isinstance(quotes, np.ndarray):
             arr = np.ascontiguousarray(quotes)
         else:
-            from hft.core.encoding import encode_quote
-
             arr = np.frombuffer(b"".join(encode_quote(q) for q in quotes), dtype=QUOTE_DTYPE)
         if len(arr) == 0:
             return
-        from hft.core.encoding import validate_batch
-
         index, status = validate_batch(arr)
         if status:
             raise ValueError(f"publish_quotes: record {index} is invalid (status {status})")
@@ -821,6 +817,7 @@ def run_cli(args) -> int:
         s = server.stats
         print(f"hft venue: stopped: {s['connections']} connections, {s['orders']} orders, "
               f"{s['reports']} reports, {s['quotes_published']} quotes published, "
+              f"{s['quotes_sent']} sent in {s['quote_frames']} frames, "
               f"{s['errors']} errors", flush=True)
 
     try:

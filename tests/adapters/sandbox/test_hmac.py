@@ -26,6 +26,12 @@ def test_a_keyed_hmac_reused_equals_pythons_hmac_each_time(key, msgs):
         assert mac.digest(msg) == hmac.digest(key, msg, "sha256")
 
 
+@pytest.mark.parametrize("n", [65_535, 65_536, 200_003])
+def test_a_keyed_hmac_of_a_long_message_without_the_gil_is_the_same(n):
+    msg = bytes(range(256)) * (n // 256) + bytes(n % 256)   # from 64 KiB the GIL is released
+    assert HmacKey(b"k").digest(msg) == hmac.digest(b"k", msg, "sha256")
+
+
 def test_a_keyed_hmac_needs_a_key_and_hides_it():
     with pytest.raises(ValueError, match="empty"):
         HmacKey(b"")
