@@ -31,6 +31,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--duration", type=float, default=20.0)
     ap.add_argument("--rate", type=int, default=2000, help="synthetic quotes per second")
+    ap.add_argument("--busy-poll", action="store_true",
+                    help="run the node with busy poll (one core at 100 %%, lower tick-to-order "
+                         "latency; docs/live.md)")
     args = ap.parse_args(argv)
     port = _free_port()
     env = dict(os.environ, HFT_API_KEY="DEMO", HFT_API_SECRET_DEMO="demo-secret",
@@ -53,7 +56,8 @@ def main(argv: list[str] | None = None) -> int:
             path.write_text(config)
             node = subprocess.run(
                 [sys.executable, "-m", "hft.cli", "live", str(path), "--duration",
-                 str(args.duration)], env=env, cwd=ROOT)
+                 str(args.duration), *(["--busy-poll"] if args.busy_poll else [])],
+                env=env, cwd=ROOT)
         return node.returncode
     finally:
         venue.terminate()
