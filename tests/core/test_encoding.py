@@ -537,6 +537,17 @@ def test_validate_batch_returns_the_first_bad_record():
         enc.validate_batch(quotes.view(np.uint8).reshape(2, 64))
 
 
+@pytest.mark.parametrize("n, bad_at", [(255, 254), (256, 255), (300, 3)])
+def test_validate_batch_finds_the_bad_record_with_or_without_the_gil(n, bad_at):
+    # from 256 records the check runs without the GIL; the verdict is the same either side
+    good = enc.encode_order(OrderMsg(**LIMIT))
+    rows = bytearray(good * n)
+    rows[bad_at * 128:(bad_at + 1) * 128] = _patch(good, 2, "<B", 9)
+    rows = np.frombuffer(bytes(rows), np.uint8).reshape(n, 128)
+    assert enc.validate_batch(rows) == (bad_at, enc.DECODE_BAD_SIDE)
+    assert enc.validate_batch(rows[:bad_at]) == (-1, enc.DECODE_OK)
+
+
 @pytest.mark.parametrize("kind", KINDS)
 def test_batch_decode_is_a_validated_view(kind):
     cls, encode, _, _, size = KINDS[kind]
