@@ -8,6 +8,7 @@ from hft.kernel.clock cimport Clock
 from hft.kernel.msgbus cimport MessageBus
 from hft.kernel.portfolio cimport Portfolio
 from hft.kernel.risk_engine cimport RiskEngine
+from hft.model.enums cimport OrderEventKind
 from hft.model.events cimport OrderEvent, OrderFilled
 from hft.model.identifiers cimport (
     ClientOrderIdGenerator, InstrumentId, PositionId, StrategyId, TraderId,
@@ -69,6 +70,8 @@ cdef class ExecutionEngine:
     cdef Position _new_position(self, Instrument ins, StrategyId sid)
     cdef void _deny(self, Order order, str reason) except *
     cdef void _refuse_modify(self, Order order, str reason) except *
+    cdef void _refuse(self, Order order, type cls, OrderEventKind kind, str reason,
+                      str what) except *
     cdef list _apply_fill(self, Order order, OrderFilled fill)
     cdef void _apply_account(self, object account, Instrument ins, Position pos,
                              OrderFilled fill, object realized) except *

@@ -225,14 +225,18 @@ cdef class ExecutionEngine:
         return found
 
     cdef void _deny(self, Order order, str reason) except *:
-        cdef int64_t now = self.clock.now_ns()
-        cdef OrderEvent event = _event(OrderDenied, ORDER_EVENT_DENIED, order, self._event_id(), now)
+        self.orders_denied += 1
+        self._refuse(order, OrderDenied, ORDER_EVENT_DENIED, reason, "order denied")
+
+    cdef void _refuse(self, Order order, type cls, OrderEventKind kind, str reason,
+                      str what) except *:
+        # a request the node itself refused: the event with its reason, logged, to the strategy
+        cdef OrderEvent event = _event(cls, kind, order, self._event_id(), self.clock.now_ns())
         event._reason = reason
+        event._venue_order_id = order.venue_order_id
         order.apply(event)
         self.cache.update_order(order)
-        self.orders_denied += 1
-        self._log.warning("order denied", client_order_id=order.client_order_id.value,
-                          reason=reason)
+        self._log.warning(what, client_order_id=order.client_order_id.value, reason=reason)
         self._dispatch(self._strategies.get(order.strategy_id), event, None)
 
     cpdef void cancel_order(self, Order order) except *:
@@ -279,16 +283,9 @@ cdef class ExecutionEngine:
         client.modify_order(order, quantity, price, trigger_price)
 
     cdef void _refuse_modify(self, Order order, str reason) except *:
-        cdef OrderEvent event = _event(OrderModifyRejected, ORDER_EVENT_MODIFY_REJECTED, order,
-                                       self._event_id(), self.clock.now_ns())
-        event._reason = reason
-        event._venue_order_id = order.venue_order_id
-        order.apply(event)
-        self.cache.update_order(order)
         self.modifies_denied += 1
-        self._log.warning("amend refused", client_order_id=order.client_order_id.value,
-                          reason=reason)
-        self._dispatch(self._strategies.get(order.strategy_id), event, None)
+        self._refuse(order, OrderModifyRejected, ORDER_EVENT_MODIFY_REJECTED, reason,
+                     "amend refused")
 
     # -- inbound --------------------------------------------------------------------------
 

@@ -180,11 +180,7 @@ cdef class RiskEngine:
                 self.denied += 1
                 return reason
 
-        cdef int32_t idx = risk_find(&self.checker.risk, num)
-        if idx < 0:
-            self.register_instrument(ins)
-            idx = risk_find(&self.checker.risk, num)
-        self._refresh_reference(ins, idx)
+        self._checker_index(ins, num)
         cdef OrderRecord rec
         order.fill_record(&rec, num, 0, 0)
         rec.price = px
@@ -260,11 +256,7 @@ cdef class RiskEngine:
             if reason is not None:
                 self.denied += 1
                 return reason
-        cdef int32_t idx = risk_find(&self.checker.risk, num)
-        if idx < 0:
-            self.register_instrument(ins)
-            idx = risk_find(&self.checker.risk, num)
-        self._refresh_reference(ins, idx)
+        self._checker_index(ins, num)
         cdef OrderRecord before, after
         order.fill_record(&before, num, 0, 0)
         before.quantity = left_before
@@ -385,6 +377,18 @@ cdef class RiskEngine:
         if entry[3] <= 0:
             del self._held[order.client_order_id]
         return 0
+
+    cdef int32_t _checker_index(self, Instrument ins, uint32_t num) except -1:
+        # the instrument's slot in the core checker (registered on first use), its reference
+        # price refreshed from the cache
+        cdef int32_t idx = risk_find(&self.checker.risk, num)
+        if idx < 0:
+            self.register_instrument(ins)
+            idx = risk_find(&self.checker.risk, num)
+            if idx < 0:
+                raise RuntimeError(f"risk engine: {ins.id.value} could not be registered")
+        self._refresh_reference(ins, idx)
+        return idx
 
     cdef void _refresh_reference(self, Instrument ins, int32_t idx) noexcept:
         # the last quote mid, else the last trade, at the instrument's price precision
