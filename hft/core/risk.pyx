@@ -89,6 +89,18 @@ cdef inline int _deny(RiskState *s, int code) noexcept nogil:
     return code
 
 
+cdef inline int64_t _own_price(const OrderRecord *o) noexcept nogil:
+    # the price an order's band and notional are judged on when it names one: a stop-market
+    # order's trigger, else its limit price (0 for a market order: the reference stands in)
+    if o.order_type == ORDER_TYPE_STOP_MARKET:
+        return o.trigger_price
+    return o.price if o.order_type != ORDER_TYPE_MARKET else 0
+
+
+cdef inline double _notional(const InstrumentRisk *ins, int64_t price, int64_t qty) noexcept nogil:
+    return fabs(<double>price * ins.price_scale * <double>qty * ins.size_scale)
+
+
 # cdivision: the only division is by NS_PER_DAY, a non-zero constant; floor is fixed by hand.
 @cython.cdivision(True)
 cdef int _judge(RiskState *s, const OrderRecord *order, double *notional_out,
@@ -133,13 +145,10 @@ cdef int _judge(RiskState *s, const OrderRecord *order, double *notional_out,
         if s.daily_loss_limit > 0.0 and s.pnl <= -s.daily_loss_limit:
             return _deny(s, DENY_DAILY_LOSS)
 
-    # The price a band and a notional are judged on: a stop-market order's trigger, a
-    # market order's reference (below), else the limit price.
+    # The price a band and a notional are judged on: the order's own (_own_price), a
+    # market order's reference (below).
     has_price = order_type != ORDER_TYPE_MARKET
-    if order_type == ORDER_TYPE_STOP_MARKET:
-        price = order.trigger_price
-    elif has_price:
-        price = order.price
+    price = _own_price(order)
     if has_price and ins.price_band > 0.0:
         if not ins.has_reference:
             return _deny(s, DENY_NO_REFERENCE_PRICE)
@@ -154,7 +163,7 @@ cdef int _judge(RiskState *s, const OrderRecord *order, double *notional_out,
         elif ins.max_order_notional > 0.0 or s.max_daily_notional > 0.0:
             return _deny(s, DENY_NO_REFERENCE_PRICE)
     if has_price:
-        notional = fabs(<double>price * ins.price_scale * <double>qty * ins.size_scale)
+        notional = _notional(ins, price, qty)
     if ins.max_order_notional > 0.0 and notional > ins.max_order_notional:
         return _deny(s, DENY_MAX_ORDER_NOTIONAL)
     if ins.max_position > 0 and not reduces and (projected > ins.max_position or projected < -ins.max_position):
@@ -209,20 +218,16 @@ cdef int risk_check_amend(RiskState *s, const OrderRecord *before, const OrderRe
     order is open already); the daily notional grows by the amend's increase only, and the
     amend takes a rate token (it is one more request to the venue).
     """
-    cdef double notional_after = 0.0, notional_before = 0.0
+    cdef double notional_after = 0.0, notional_before
     cdef InstrumentRisk *ins = NULL
     cdef int code = _judge(s, after, &notional_after, &ins, True)
     if code != DENY_NONE:
         return code
-    # what the order stood for: the same pricing rule, none of the rules (already passed)
-    if before.order_type == ORDER_TYPE_STOP_MARKET:
-        notional_before = <double>before.trigger_price
-    elif before.order_type != ORDER_TYPE_MARKET:
-        notional_before = <double>before.price
-    elif ins.has_reference:
-        notional_before = <double>ins.reference_price
-    notional_before = fabs(notional_before * ins.price_scale * <double>before.quantity
-                           * ins.size_scale)
+    # what the order stood for, priced as _judge prices (none of the rules: it passed them)
+    cdef int64_t price = _own_price(before)
+    if before.order_type == ORDER_TYPE_MARKET and ins.has_reference:
+        price = ins.reference_price
+    notional_before = _notional(ins, price, before.quantity)
     return _commit(s, notional_after - notional_before if notional_after > notional_before
                    else 0.0, now_ns)
 
@@ -625,7 +630,7 @@ cdef class RiskChecker:
                     f"{side} {qty} would not reduce position {pos} for instrument {iid}")
         if code == DENY_NO_REFERENCE_PRICE:
             return f"instrument {iid} has no reference price, needed by its price band or notional limits"
-        price = o.trigger_price if o.order_type == ORDER_TYPE_STOP_MARKET else o.price
+        price = _own_price(o)
         ref = ins.reference_price
         if code == DENY_PRICE_BAND:
             dev = abs(price - ref) / abs(ref) if ref else float("inf")
@@ -633,7 +638,7 @@ cdef class RiskChecker:
                     f"outside price_band {ins.price_band:.4%} for instrument {iid}")
         if o.order_type == ORDER_TYPE_MARKET:
             price = ref
-        notional = abs(price * ins.price_scale * o.quantity * ins.size_scale)
+        notional = _notional(ins, price, o.quantity)
         if code == DENY_MAX_ORDER_NOTIONAL:
             return (f"order notional {notional:.2f} exceeds max_order_notional "
                     f"{ins.max_order_notional:.2f} for instrument {iid}")
