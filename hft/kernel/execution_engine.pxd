@@ -69,7 +69,6 @@ cdef class ExecutionEngine:
     cdef uint64_t _event_id(self) noexcept
     cdef Position _new_position(self, Instrument ins, StrategyId sid)
     cdef void _deny(self, Order order, str reason) except *
-    cdef void _refuse_modify(self, Order order, str reason) except *
     cdef void _refuse(self, Order order, type cls, OrderEventKind kind, str reason,
                       str what) except *
     cdef list _apply_fill(self, Order order, OrderFilled fill)

@@ -35,9 +35,9 @@ from hft.kernel.risk_engine cimport RiskEngine
 from hft.model.account cimport Account, MarginAccount
 from hft.model.enums cimport (
     ORDER_EVENT_DENIED, ORDER_EVENT_FILLED, ORDER_EVENT_MODIFY_REJECTED, ORDER_EVENT_PENDING_CANCEL,
-    ORDER_EVENT_PENDING_UPDATE, ORDER_EVENT_SUBMITTED, ORDER_EVENT_UPDATED, OrderEventKind, ORDER_STATUS_CANCELED, ORDER_STATUS_DENIED, ORDER_STATUS_EXPIRED,
-    ORDER_STATUS_FILLED, ORDER_STATUS_INITIALIZED, ORDER_STATUS_PENDING_CANCEL,
-    ORDER_STATUS_REJECTED,
+    ORDER_EVENT_PENDING_UPDATE, ORDER_EVENT_SUBMITTED, ORDER_EVENT_UPDATED, OrderEventKind,
+    ORDER_STATUS_CANCELED, ORDER_STATUS_DENIED, ORDER_STATUS_EXPIRED, ORDER_STATUS_FILLED,
+    ORDER_STATUS_INITIALIZED, ORDER_STATUS_PENDING_CANCEL, ORDER_STATUS_REJECTED,
 )
 from hft.model.events cimport (
     OrderDenied, OrderEvent, OrderFilled, OrderModifyRejected, OrderPendingCancel,
@@ -278,14 +278,11 @@ cdef class ExecutionEngine:
         self._dispatch(self._strategies.get(order.strategy_id), event, None)
         cdef str reason = self.risk.check_modify(order, quantity, price, trigger_price)
         if reason is not None:
-            self._refuse_modify(order, reason)
+            self.modifies_denied += 1
+            self._refuse(order, OrderModifyRejected, ORDER_EVENT_MODIFY_REJECTED, reason,
+                         "amend refused")
             return
         client.modify_order(order, quantity, price, trigger_price)
-
-    cdef void _refuse_modify(self, Order order, str reason) except *:
-        self.modifies_denied += 1
-        self._refuse(order, OrderModifyRejected, ORDER_EVENT_MODIFY_REJECTED, reason,
-                     "amend refused")
 
     # -- inbound --------------------------------------------------------------------------
 

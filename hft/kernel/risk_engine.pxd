@@ -35,6 +35,7 @@ cdef class RiskEngine:
     cpdef str check_modify(self, Order order, Quantity quantity, Price price, Price trigger_price)
     cpdef void on_modify_result(self, Order order, bint accepted) except *
     cdef uint32_t numeric_of(self, Instrument instrument) except? 0
+    cdef Instrument _instrument_of(self, Order order)
     cdef int32_t _checker_index(self, Instrument ins, uint32_t num) except -1
     cdef void _refresh_reference(self, Instrument ins, int32_t idx) noexcept
     # Margin accounts only: None when the order's added initial margin fits the free margin

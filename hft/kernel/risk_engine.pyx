@@ -138,17 +138,11 @@ cdef class RiskEngine:
         self.checked += 1
         if self.bypass:
             return None
-        cdef Instrument ins
-        cdef uint32_t num
-        if order.instrument_id is self._last_iid:
-            ins, num = self._last_ins, self._last_num
-        else:
-            ins = self.cache.find_instrument(order.instrument_id)
-            if ins is None:
-                self.denied += 1
-                return f"instrument {order.instrument_id} is not known to the node"
-            num = self.numeric_of(ins)
-            self._last_iid, self._last_ins, self._last_num = order.instrument_id, ins, num
+        cdef Instrument ins = self._instrument_of(order)
+        if ins is None:
+            self.denied += 1
+            return f"instrument {order.instrument_id} is not known to the node"
+        cdef uint32_t num = self._last_num
         cdef int64_t px = 0, trig = 0, qty = 0
         cdef bint has_px = order.price_raw != 0
         cdef bint has_trig = order.trigger_price_raw != 0
@@ -215,11 +209,11 @@ cdef class RiskEngine:
         self.checked += 1
         if self.bypass:
             return None
-        cdef Instrument ins = self.cache.find_instrument(order.instrument_id)
+        cdef Instrument ins = self._instrument_of(order)
         if ins is None:
             self.denied += 1
             return f"instrument {order.instrument_id} is not known to the node"
-        cdef uint32_t num = self.numeric_of(ins)
+        cdef uint32_t num = self._last_num
         cdef int64_t total = 0, filled = 0, left_before = 0, px = 0, trig = 0
         cdef object new_qty = quantity if quantity is not None else order.quantity
         cdef object new_px = price if price is not None else order.price
@@ -377,6 +371,17 @@ cdef class RiskEngine:
         if entry[3] <= 0:
             del self._held[order.client_order_id]
         return 0
+
+    cdef Instrument _instrument_of(self, Order order):
+        # the order's instrument (None when the cache has none) and, in _last_num, its checker
+        # number; the last one is kept, so a run of orders in one instrument looks up nothing
+        if order.instrument_id is not self._last_iid:
+            ins = self.cache.find_instrument(order.instrument_id)
+            if ins is None:
+                return None
+            self._last_iid, self._last_ins, self._last_num = (order.instrument_id, ins,
+                                                              self.numeric_of(ins))
+        return self._last_ins
 
     cdef int32_t _checker_index(self, Instrument ins, uint32_t num) except -1:
         # the instrument's slot in the core checker (registered on first use), its reference
