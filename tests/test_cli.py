@@ -138,32 +138,18 @@ class Flipper(Strategy):
             side(self.config.instrument_id, "1")
 '''
 
-E2E_CONFIG = """
-[[instruments]]
-id = "EURUSD.SIM"
-kind = "fx"
-price_precision = 5
-size_precision = 0
-quote_currency = "USD"
-[[venues]]
-name = "SIM"
-starting_balances = ["100000 USD"]
-[[data]]
-path = "{data}"
-kind = "quotes"
-instrument_id = "EURUSD.SIM"
-[[strategies]]
-path = "cli_flipper:Flipper"
-config = {{instrument_id = "EURUSD.SIM", every = 200}}
-"""
+
+def _flipper_config(sample_config, data) -> str:
+    return sample_config("cli_flipper:Flipper", ", every = 200", data=data)
 
 
-def test_backtest_runs_a_real_config_end_to_end(tmp_path, monkeypatch, capsys):
-    data = Path(__file__).resolve().parent.parent / "examples" / "data" / "eurusd-histdata-ticks-20200101.csv"
+def test_backtest_runs_a_real_config_end_to_end(tmp_path, monkeypatch, capsys, sample_config,
+                                                sample_csv):
+    data = sample_csv
     (tmp_path / "cli_flipper.py").write_text(FLIPPER)
     monkeypatch.syspath_prepend(str(tmp_path))
     cfg = tmp_path / "flip.toml"
-    cfg.write_text(E2E_CONFIG.format(data=data))
+    cfg.write_text(_flipper_config(sample_config, data))
     out = tmp_path / "out"
     assert cli.main(["backtest", str(cfg), "-o", str(out), "--no-plot", "--period", "hour"]) == 0
     doc = json.loads((out / "report.json").read_text())
@@ -180,13 +166,14 @@ def test_backtest_runs_a_real_config_end_to_end(tmp_path, monkeypatch, capsys):
     ("20200101 170000065,1.121200,1.121720,0\n20200101 165900000,1.121200,1.121720,0\n", "line 2"),
     ("20200101 170000065,1.121200,1.121720,0\n20200101 170000066,nan,1.121720,0\n", "line 2"),
 ])
-def test_backtest_bad_data_names_the_file_and_row_and_exits_1(tmp_path, monkeypatch, capsys, rows, message):
+def test_backtest_bad_data_names_the_file_and_row_and_exits_1(tmp_path, monkeypatch, capsys, rows,
+                                                             message, sample_config):
     data = tmp_path / "bad.csv"
     data.write_text(rows)
     (tmp_path / "cli_flipper.py").write_text(FLIPPER)
     monkeypatch.syspath_prepend(str(tmp_path))
     cfg = tmp_path / "flip.toml"
-    cfg.write_text(E2E_CONFIG.format(data=data))
+    cfg.write_text(_flipper_config(sample_config, data))
     assert cli.main(["backtest", str(cfg), "--no-plot", "-q", "-o", str(tmp_path / "out")]) == 1
     err = capsys.readouterr().err
     assert "bad.csv" in err and message in err

@@ -7,35 +7,15 @@ from hft import TradingNode, load_config
 
 ROOT = Path(__file__).resolve().parents[2]
 GUIDE = ROOT / "docs" / "strategy_guide.md"
-DATA = ROOT / "examples" / "data" / "eurusd-histdata-ticks-20200101.csv"
-
-CONFIG = """
-[[instruments]]
-id = "EURUSD.SIM"
-kind = "fx"
-price_precision = 5
-size_precision = 0
-quote_currency = "USD"
-[[venues]]
-name = "SIM"
-starting_balances = ["1000000 USD"]
-[[data]]
-path = "{data}"
-kind = "quotes"
-instrument_id = "EURUSD.SIM"
-layout = "histdata"
-[[strategies]]
-path = "guide_strategy:EmaCross"
-config = {{instrument_id = "EURUSD.SIM", fast = 10, slow = 30}}
-"""
 
 
-def test_guide_strategy_backtests_on_the_sample(tmp_path, monkeypatch):
+def test_guide_strategy_backtests_on_the_sample(tmp_path, monkeypatch, sample_config):
     code = re.search(r"```python\n(.*?)```", GUIDE.read_text(), re.S).group(1)
     (tmp_path / "guide_strategy.py").write_text(code)
     monkeypatch.syspath_prepend(str(tmp_path))
     cfg = tmp_path / "guide.toml"
-    cfg.write_text(CONFIG.format(data=DATA))
+    cfg.write_text(sample_config("guide_strategy:EmaCross", ", fast = 10, slow = 30",
+                                 balance="1000000 USD", data_extra='layout = "histdata"'))
     node = TradingNode(load_config(cfg))
     run = node.run()
     assert run.records == 9500
