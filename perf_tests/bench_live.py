@@ -35,8 +35,8 @@ RATE = 10_000
 DURATION_S = 10.0
 BUSY_POLL = os.environ.get("HFT_BENCH_BUSY_POLL", "1") != "0"
 # HFT_BENCH_VENUE_BUSY_POLL=1: the venue polls too, as an exchange gateway would, so the node's
-# order write never wakes a venue asleep in epoll. Off by default: alternated runs on the
-# 2-core box showed no difference beyond the run-to-run noise (p50 48-58 us either way).
+# order write never wakes a venue asleep in epoll. Off by default: with the node spinning too,
+# both cores spin and four alternated pairs gave a worse tail (p99 93-118 us against 39-61).
 VENUE_BUSY_POLL = (os.environ.get("HFT_BENCH_VENUE_BUSY_POLL", "0") == "1"
                    and len(os.sched_getaffinity(0)) >= 2)
 # the node on the last CPU, the venue on the others (HFT_BENCH_PIN=0: let the scheduler choose)
